@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled graph (parsed once per session) and the ../shared folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+import tpbc_kg
+from tpbc_kg.paths import project_root
+
+REPO = project_root()
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def graph() -> Graph:
+    return tpbc_kg.bundled_graph()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the repository: source documents, checklist and reference data."""
+    path = (REPO / ".." / "shared").resolve()
+    if not (path / "reference").is_dir():
+        pytest.fail(f"{path} is missing: clone the repository with ../shared beside it (see README)")
+    return path

@@ -1,0 +1,96 @@
+"""The `tpbc-kg` command: a thin layer over the Python API.
+
+Exit codes: 0 success; 1 the graph or an entry fails a check; 2 input the command cannot use (unknown
+entity, unreadable file, unknown format, bad option); 3 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from tpbc_kg import api
+from tpbc_kg.export import EXPORTERS
+from tpbc_kg.load import InputError
+from tpbc_kg.resolve import ResolutionError
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tpbc-kg")
+def cli() -> None:
+    """Query, inspect and export the triple-positive breast cancer knowledge graph."""
+
+
+@cli.command()
+@click.argument("entity")
+@click.option("--width", type=int, default=None, help="Wrap text to this many columns.")
+def show(entity: str, width: int | None) -> None:
+    """Describe ENTITY (a label, synonym, symbol, CURIE, identifier or IRI; case-insensitive):
+    its relations, and every claim about it with the references behind it."""
+    click.echo(api.show_text(entity, width=width), nl=False)
+
+
+@cli.command()
+def stats() -> None:
+    """Count individuals per class and the share of claims that carry a reference."""
+    click.echo(api.stats_text(), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(sorted(EXPORTERS)), default="turtle", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (atomically) instead of standard output.",
+)
+def export(fmt: str, output: Path | None) -> None:
+    """Write the whole graph (ontology + curated data) as Turtle, JSON-LD, N-Triples or RDF/XML."""
+    if output is None:
+        click.echo(api.export_text(fmt), nl=False)
+        return
+    if output.parent and not output.parent.exists():
+        raise InputError(output, "the output folder does not exist; create it or choose another path")
+    api.export_file(fmt, output)
+    click.echo(f"wrote {output} ({fmt})", err=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command and map every failure to a message and an exit code, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="tpbc-kg", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("tpbc-kg: interrupted", err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as error:
+        error.show()
+        return EXIT_BAD_INPUT
+    except (InputError, ResolutionError, ValueError) as error:
+        click.echo(f"tpbc-kg: {error}", err=True)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        click.echo(f"tpbc-kg: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True)
+        return EXIT_BAD_INPUT
+    except Exception as error:  # a bug: say so plainly, keep the traceback for those who ask
+        if os.environ.get("TPBC_KG_DEBUG"):
+            traceback.print_exc()
+        click.echo(
+            f"tpbc-kg: internal error ({type(error).__name__}: {error}); "
+            "rerun with TPBC_KG_DEBUG=1 and report the traceback",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
