@@ -36,6 +36,11 @@ def reference(number: str) -> URIRef:
     return KG[f"ref-{int(number):03d}"]
 
 
+def references(numbers: str) -> set[URIRef]:
+    """The references of a cell that may list several numbers ("59;60")."""
+    return {reference(n) for n in numbers.replace(",", ";").split(";") if n.strip()}
+
+
 @dataclass(frozen=True)
 class ArmIndex:
     """The arms of one study keyed by the set of drugs their regimen contains."""

@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from rdflib import RDF, RDFS
 
-from tests.graph.expectations import ArmIndex, case_id, kg, read_rows, reference, same_number, term
+from tests.graph.expectations import (
+    ArmIndex,
+    case_id,
+    kg,
+    read_rows,
+    reference,
+    same_number,
+    term,
+)
 from tpbc_kg.namespace import TPBC
 
 FACTS = read_rows("trial_facts.csv")
