@@ -33,7 +33,7 @@ FORMATS_BY_SUFFIX = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class InputError(Exception):
     """A file that cannot be read as RDF: where, and what to do about it."""
 

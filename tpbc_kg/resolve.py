@@ -1,8 +1,9 @@
 """Turning what a user types (a label, synonym, symbol, CURIE, identifier or IRI) into one graph node.
 
 Matching is case-insensitive and tiered: an exact IRI or CURIE beats a preferred label, which beats an
-identifier or acronym, which beats a synonym, which beats an IRI's local name. Only a tie inside the
-best tier is ambiguous; an unknown name comes back with the closest names the graph knows.
+identifier or acronym, which beats a synonym, which beats an arm's abbreviation, which beats an IRI's
+local name. Inside the best tier a named entity beats structural nodes (regimens, arms, claims); only a
+remaining tie is ambiguous; an unknown name comes back with the closest names the graph knows.
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ _TIERS: tuple[tuple[URIRef, ...], ...] = (
         TPBC.pmid,
         TPBC.casNumber,
     ),
-    (SKOS.altLabel, SKOS.prefLabel, TPBC.armLabel),
+    (SKOS.altLabel, SKOS.prefLabel),
+    (TPBC.armLabel,),
 )
+# Regimens, arms, claims and steps are structure: a drug named "trastuzumab" wins over the one-drug
+# regimen that shares its label.
+_STRUCTURAL = (TPBC.Regimen, TPBC.TrialArm, TPBC.Claim, TPBC.PathwayStep, TPBC.Discrepancy)
 
 
 class ResolutionError(LookupError):
@@ -112,6 +117,9 @@ class NameIndex:
                 continue
             if len(nodes) == 1:
                 return next(iter(nodes))
+            named = [n for n in nodes if not self._is_structural(n)]
+            if len(named) == 1:
+                return named[0]
             raise AmbiguousEntity(name, sorted((self._curie(n), self._label(n)) for n in nodes))
         raise UnknownEntity(name, self.suggest(key))
 
@@ -133,6 +141,13 @@ class NameIndex:
             if (iri, None, None) in self.graph:
                 return iri
         return None
+
+    def _is_structural(self, node: URIRef) -> bool:
+        for rdf_type in self.graph.objects(node, RDF.type):
+            ancestors = set(self.graph.transitive_objects(rdf_type, RDFS.subClassOf))
+            if ancestors.intersection(_STRUCTURAL):
+                return True
+        return False
 
     def _curie(self, node: URIRef) -> str:
         return self.graph.namespace_manager.normalizeUri(node)

@@ -70,6 +70,15 @@ class MechanismView:
     label: str
     via: str
     citations: list[str]
+    scope: str = "drug"  # "drug": names this drug; "class": a class it belongs to; "any": no drug named
+
+    @property
+    def against(self) -> str:
+        if self.scope == "drug":
+            return f"against {self.via}"
+        if self.scope == "class":
+            return f"against the class {self.via}"
+        return "drug resistance in general; the source names no drug"
 
 
 @dataclass
@@ -103,6 +112,8 @@ def label(graph: Graph, node: Node) -> str:
         value = node.toPython()
         if isinstance(value, Decimal):
             return format(value.normalize(), "f")
+        if isinstance(value, bool):
+            return "yes" if value else "no"
         return str(value)
     text = graph.value(node, RDFS.label)
     if text is not None:
@@ -232,14 +243,17 @@ def _resistance(graph: Graph, drug: URIRef) -> list[MechanismView]:
     views = []
     for row in run(graph, query, {"drug": drug}):
         predicate = TPBC.confersResistanceTo if row.via == drug else TPBC.confersResistanceToClass
+        scope = "drug" if row.via == drug else ("any" if row.via == TPBC.Drug else "class")
         views.append(
             MechanismView(
                 label=label(graph, row.mechanism),
                 via=label(graph, row.via),
                 citations=_statement_citations(graph, row.mechanism, predicate, row.via),
+                scope=scope,
             )
         )
-    return sorted(views, key=lambda v: (v.label.casefold(), v.via))
+    order = {"drug": 0, "class": 1, "any": 2}
+    return sorted(views, key=lambda v: (order[v.scope], v.label.casefold(), v.via))
 
 
 def _outcomes(graph: Graph, study: URIRef) -> list[OutcomeView]:
