@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from tpbc_kg.cli import EXIT_BAD_INPUT, EXIT_OK, main
+from tpbc_kg.cli import main
+from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_OK
 
 
 def test_show_prints_the_entity(capsys):

@@ -24,6 +24,12 @@ def bundled_graph() -> Graph:
     return load()
 
 
+def query_graph() -> Graph:
+    """The graph the canned queries run on: the bundled graph plus, once reasoning is wired in, the
+    triples it infers (kept apart so exports can leave them out)."""
+    return bundled_graph()
+
+
 def find(name: str, graph: Graph | None = None) -> URIRef:
     """The IRI of the entity a user means by name (label, synonym, CURIE, identifier or IRI)."""
     return resolve(graph if graph is not None else bundled_graph(), name)

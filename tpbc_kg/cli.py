@@ -14,11 +14,10 @@ from pathlib import Path
 import click
 
 from tpbc_kg import api
+from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
 from tpbc_kg.resolve import ResolutionError
-
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,10 +63,13 @@ def export(fmt: str, output: Path | None) -> None:
     click.echo(f"wrote {output} ({fmt})", err=True)
 
 
+# Commands of other jobs live in their own modules and are attached here.
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command and map every failure to a message and an exit code, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="tpbc-kg", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="tpbc-kg", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("tpbc-kg: interrupted", err=True)
         return EXIT_BAD_INPUT
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             err=True,
         )
         return EXIT_INTERNAL
-    return EXIT_OK
+    return result if isinstance(result, int) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -131,8 +131,10 @@ class NameIndex:
         return [self.display[c] for c in close]
 
     def _as_iri(self, text: str) -> URIRef | None:
+        if ":" not in text or any(ch.isspace() for ch in text):
+            return None
         candidates = [URIRef(text)]
-        if ":" in text and not text.startswith("http"):
+        if not text.startswith("http"):
             prefix, _, local = text.partition(":")
             for bound_prefix, namespace in self.graph.namespace_manager.namespaces():
                 if bound_prefix.casefold() == prefix.casefold():
