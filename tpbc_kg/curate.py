@@ -1,0 +1,274 @@
+"""`add`: validate a curator's entry, then merge it into the curated Turtle modules, all or nothing.
+
+Each new triple goes to the module of its subject: the module that already describes that subject, or
+else the module of the subject's area (genes, drugs, trials ...). Claims follow the node they are
+about. The merged triples are appended to each module as one block in a fixed order (subjects, then
+predicates with rdf:type and rdfs:label first, then objects, all sorted), so a merge is a small, readable
+diff and the same entry always produces the same bytes. Every module is rewritten through temporary
+files and renames; if anything fails midway the originals are put back byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib.term import Node
+
+from tpbc_kg.api import bundled_graph
+from tpbc_kg.load import InputError, bind_prefixes, catalog, parse_into
+from tpbc_kg.namespace import TPBC
+from tpbc_kg.validate import ValidationReport, has_blank_nodes, overlaid, read_entries, validate_entry_graph
+
+_DATA = "https://w3id.org/tpbc-kg/data/"
+
+# Area of each class (subclasses included): the module where new nodes of that class are written.
+AREA_OF_CLASS: dict[URIRef, str] = {
+    TPBC.Reference: "references",
+    TPBC.Gene: "genes",
+    TPBC.GeneProduct: "genes",
+    TPBC.GeneFamily: "genes",
+    TPBC.MolecularEntity: "genes",
+    TPBC.MolecularAlteration: "alterations",
+    TPBC.Pathway: "pathways",
+    TPBC.BiologicalProcess: "pathways",
+    TPBC.PathwayStep: "pathways",
+    TPBC.TreatmentStrategy: "drugs",
+    TPBC.Drug: "drugs",
+    TPBC.AdverseEffect: "drugs",
+    TPBC.Study: "trials-additions",
+    TPBC.TrialArm: "trials-additions",
+    TPBC.Regimen: "trials-additions",
+    TPBC.Outcome: "trials-additions",
+    TPBC.ResistanceMechanism: "resistance",
+    TPBC.Biomarker: "biomarkers",
+    TPBC.DiseaseSubtype: "biomarkers",
+    TPBC.CellType: "biomarkers",
+    TPBC.MicroenvironmentComponent: "biomarkers",
+}
+# Claims are written beside the node they are about.
+ANCHOR_OF_CLAIM = (TPBC.claimSubject, TPBC.outcomeOf, TPBC.armOf, TPBC.aboutEntity)
+
+
+class EntryRejected(Exception):
+    """The entry failed validation; nothing was written."""
+
+    def __init__(self, report: ValidationReport):
+        super().__init__(f"{len(report.violations)} violation(s)")
+        self.report = report
+
+
+@dataclass
+class AddPlan:
+    """What `add` would write: new triples per module file, and how many were already present."""
+
+    additions: dict[Path, Graph] = field(default_factory=dict)
+    already_present: int = 0
+    report: ValidationReport | None = None
+
+    @property
+    def new_triples(self) -> int:
+        return sum(len(g) for g in self.additions.values())
+
+
+def module_paths() -> dict[str, Path]:
+    """Area name (e.g. 'genes') -> curated module file, from the catalog."""
+    return {str(iri)[len(_DATA) :]: path for iri, path in catalog().items() if str(iri).startswith(_DATA)}
+
+
+def _subjects_by_module(paths: Mapping[str, Path]) -> dict[URIRef, Path]:
+    owner: dict[URIRef, Path] = {}
+    for path in paths.values():
+        module = parse_into(Graph(), path)
+        for subject in module.subjects():
+            if isinstance(subject, URIRef):
+                owner.setdefault(subject, path)
+    return owner
+
+
+def _area_of(node: URIRef, graph: Graph) -> str | None:
+    for rdf_type in graph.objects(node, RDF.type):
+        lineage = [rdf_type, *graph.transitive_objects(rdf_type, RDFS.subClassOf)]
+        for cls in lineage:
+            if cls in AREA_OF_CLASS:
+                return AREA_OF_CLASS[cls]
+    return None
+
+
+def _module_for(
+    node: URIRef,
+    graph: Graph,
+    owner: Mapping[URIRef, Path],
+    paths: Mapping[str, Path],
+    seen: frozenset[URIRef] = frozenset(),
+) -> Path | None:
+    if node in owner:
+        return owner[node]
+    area = _area_of(node, graph)
+    if area is not None:
+        return paths.get(area)
+    for link in ANCHOR_OF_CLAIM:
+        for anchor in graph.objects(node, link):
+            if isinstance(anchor, URIRef) and anchor not in seen:
+                found = _module_for(anchor, graph, owner, paths, seen | {node})
+                if found is not None:
+                    return found
+    return None
+
+
+def plan(entry: Graph, base: Graph, files: Sequence[Path]) -> AddPlan:
+    """Validate the entry against base and decide where each new triple goes. Raises EntryRejected."""
+    if has_blank_nodes(entry):
+        raise InputError(
+            files[0],
+            "the entry contains blank nodes, which cannot be merged into the modules; "
+            "give every node an IRI under https://w3id.org/tpbc-kg/id/ (kg:)",
+        )
+    report = validate_entry_graph(entry, files, base)
+    if report.violations:
+        raise EntryRejected(report)
+    new = [t for t in entry if t not in base]
+    result = AddPlan(already_present=len(entry) - len(new), report=report)
+    if not new:
+        return result
+    paths = module_paths()
+    owner = _subjects_by_module(paths)
+    with overlaid(base, entry) as merged:
+        for triple in new:
+            subject = triple[0]
+            target = _module_for(subject, merged, owner, paths)  # type: ignore[arg-type]
+            if target is None:
+                raise InputError(
+                    files[0],
+                    f"cannot tell which module {subject} belongs to: give it an rdf:type from the ontology",
+                )
+            result.additions.setdefault(target, bind_prefixes(Graph())).add(triple)
+    return result
+
+
+# --- deterministic Turtle for the appended block -------------------------------------------------------
+
+
+def _predicate_key(graph: Graph, predicate: Node) -> tuple[int, str]:
+    first = {RDF.type: 0, RDFS.label: 1}
+    return first.get(predicate, 2), graph.namespace_manager.normalizeUri(predicate)
+
+
+def _object_text(graph: Graph, node: Node) -> str:
+    return node.n3(graph.namespace_manager)
+
+
+def turtle_block(graph: Graph) -> str:
+    """The triples as Turtle statements in a fixed order (no prefix lines: the module declares them)."""
+    by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    for s, p, o in graph:
+        by_subject[s][p].append(o)
+    blocks = []
+    for subject in sorted(by_subject, key=str):
+        predicates = by_subject[subject]
+        lines = [_object_text(graph, subject)]
+        ordered = sorted(predicates, key=lambda p: _predicate_key(graph, p))
+        for index, predicate in enumerate(ordered):
+            objects = sorted(_object_text(graph, o) for o in predicates[predicate])
+            name = "a" if predicate == RDF.type else graph.namespace_manager.normalizeUri(predicate)
+            end = " ." if index == len(ordered) - 1 else " ;"
+            lines.append(f"    {name} {' , '.join(objects)}{end}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def rendered_additions(plan_: AddPlan, label: str) -> dict[Path, str]:
+    """New full text of every module that receives triples."""
+    out = {}
+    for path, graph in sorted(plan_.additions.items()):
+        old = path.read_text(encoding="utf-8")
+        separator = "" if old.endswith("\n") else "\n"
+        out[path] = f"{old}{separator}\n# --- added by `tpbc-kg add {label}` ---\n\n{turtle_block(graph)}"
+    return out
+
+
+# --- all-or-nothing write ----------------------------------------------------------------------------------
+
+
+def _write_temp(path: Path, text: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def replace_files(contents: Mapping[Path, str]) -> None:
+    """Replace every file or none: on any failure (also an interrupt) the originals are restored."""
+    originals = {path: path.read_bytes() for path in contents}
+    temps: dict[Path, Path] = {}
+    replaced: list[Path] = []
+    try:
+        for path, text in contents.items():
+            temps[path] = _write_temp(path, text)
+        for path, temp in temps.items():
+            os.replace(temp, path)
+            replaced.append(path)
+    except BaseException:
+        for path in replaced:
+            restore = _write_temp(path, originals[path].decode("utf-8"))
+            os.replace(restore, path)
+        for temp in temps.values():
+            temp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class AddOutcome:
+    plan: AddPlan
+    written: list[Path]
+    dry_run: bool
+
+
+def add(
+    files: Sequence[Path], fmt: str | None = None, dry_run: bool = False, base: Graph | None = None
+) -> AddOutcome:
+    """Validate the entry files and merge them into the curated modules (unless dry_run)."""
+    entry = read_entries(files, fmt)
+    context = base if base is not None else bundled_graph()
+    the_plan = plan(entry, context, files)
+    if dry_run or not the_plan.additions:
+        return AddOutcome(the_plan, [], dry_run)
+    label = " ".join(Path(f).name for f in files)
+    contents = rendered_additions(the_plan, label)
+    replace_files(contents)
+    bundled_graph.cache_clear()  # the modules changed: the next reader parses them again
+    return AddOutcome(the_plan, sorted(contents), dry_run)
+
+
+def describe_plan(outcome: AddOutcome, root: Path | None = None) -> str:
+    """What was (or would be) added, module by module, as text."""
+    the_plan = outcome.plan
+    if not the_plan.additions:
+        present = the_plan.already_present
+        return f"nothing to add: all {present} triple(s) of the entry are already in the graph\n"
+    verb = "would add" if outcome.dry_run else "added"
+    lines = []
+    for path, graph in sorted(the_plan.additions.items()):
+        shown = path.relative_to(root) if root and path.is_relative_to(root) else path
+        lines.append(f"{verb} {len(graph)} triple(s) to {shown}")
+        if outcome.dry_run:
+            lines += ["", turtle_block(graph)]
+    if the_plan.already_present:
+        lines.append(f"{the_plan.already_present} triple(s) were already present")
+    return "\n".join(lines) + "\n"
+
+
+def iter_new_subjects(outcome: AddOutcome) -> Iterable[URIRef]:
+    for graph in outcome.plan.additions.values():
+        yield from (s for s in graph.subjects() if isinstance(s, URIRef))

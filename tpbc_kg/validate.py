@@ -1,0 +1,330 @@
+"""SHACL validation of the bundled graph and of curators' entry files, with results a person can act on.
+
+An entry is validated in the context of the bundled graph, so its links to existing genes, drugs and
+references resolve, but only the entry's own nodes are focus nodes: a curator sees the problems of the
+file at hand, each with the file and line where the offending node is written. pyshacl is the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyshacl
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from tpbc_kg.api import bundled_graph
+from tpbc_kg.load import bind_prefixes, guess_format, parse_into
+from tpbc_kg.paths import shapes_dir
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result, in words."""
+
+    severity: str  # Violation, Warning or Info
+    focus: str  # CURIE or IRI of the focus node
+    focus_label: str
+    path: str | None  # the property path, as CURIEs (^p for an inverse path)
+    value: str | None
+    message: str
+    shape: str
+    component: str
+    location: SourceLocation | None = None
+
+
+@dataclass
+class ValidationReport:
+    results: list[ValidationResult]
+    report_graph: Graph = field(repr=False)
+    focus_count: int | None = None  # None: the whole graph was validated
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def conforms(self, strict: bool = False) -> bool:
+        return not self.violations and not (strict and self.warnings)
+
+
+@cache
+def shapes_graph() -> Graph:
+    """All shapes in shapes/*.ttl, parsed once per process."""
+    graph = bind_prefixes(Graph())
+    files = sorted(shapes_dir().glob("*.ttl"))
+    if not files:
+        raise FileNotFoundError(f"no SHACL shapes found in {shapes_dir()}")
+    for path in files:
+        parse_into(graph, path)
+    return graph
+
+
+def _run_pyshacl(data: Graph, focus: Sequence[URIRef] | None) -> Graph:
+    _, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        focus_nodes=list(focus) if focus is not None else None,
+    )
+    return report
+
+
+def _render_path(graph: Graph, path: Node | None) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return graph.namespace_manager.normalizeUri(path)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (_render_path(graph, inverse) or "?")
+    if (path, RDF.first, None) in graph:
+        return "/".join(_render_path(graph, step) or "?" for step in graph.items(path))
+    for key, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = graph.value(path, key)
+        if inner is not None:
+            return f"({_render_path(graph, inner)}){mark}"
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_render_path(graph, step) or "?" for step in graph.items(alternatives))
+    return str(path)
+
+
+def _term_text(graph: Graph, node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, Literal):
+        return str(node)
+    if isinstance(node, URIRef):
+        return graph.namespace_manager.normalizeUri(node)
+    return "(blank node)"
+
+
+def _results(report: Graph, data: Graph, locator: SourceLocator) -> list[ValidationResult]:
+    names = bind_prefixes(Graph())
+    for graph in (names, report):
+        bind_prefixes(graph)
+        graph.bind("tpbcsh", "https://w3id.org/tpbc-kg/shapes#")
+        graph.bind("sh", SH)
+    out = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        severity = report.value(result, SH.resultSeverity)
+        messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+        label = data.value(focus, RDFS.label) if focus is not None else None
+        out.append(
+            ValidationResult(
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                focus=_term_text(names, focus) or "?",
+                focus_label=str(label) if label is not None else (_term_text(names, focus) or "?"),
+                path=_render_path(report, report.value(result, SH.resultPath)),
+                value=_term_text(names, report.value(result, SH.value)),
+                message=" ".join(messages) or "constraint not met",
+                shape=_term_text(names, report.value(result, SH.sourceShape)) or "?",
+                component=_term_text(names, report.value(result, SH.sourceConstraintComponent)) or "?",
+                location=locator.locate(focus) if isinstance(focus, URIRef) else None,
+            )
+        )
+    return sorted(
+        out, key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), str(r.location or ""), r.focus, r.shape)
+    )
+
+
+# --- where a node is written ---------------------------------------------------------------------------
+
+_PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.IGNORECASE)
+_SPARQL_PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.IGNORECASE)
+_TTL_SUBJECT = re.compile(r"^(<[^>]+>|[A-Za-z][\w.-]*:[^\s;,]*|:[^\s;,]+)")
+_JSON_ID = re.compile(r'"@id"\s*:\s*"([^"]+)"')
+_JSON_CONTEXT_PREFIXES = {"kg": "https://w3id.org/tpbc-kg/id/", "tpbc": "https://w3id.org/tpbc-kg/ontology#"}
+
+
+@dataclass
+class SourceLocator:
+    """Finds the first line where a node is written as a subject, in the given files."""
+
+    index: dict[URIRef, SourceLocation] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, files: Iterable[Path], display: dict[Path, str] | None = None) -> SourceLocator:
+        locator = cls()
+        for path in files:
+            locator._scan(path, (display or {}).get(path, str(path)))
+        return locator
+
+    def locate(self, node: URIRef) -> SourceLocation | None:
+        return self.index.get(node)
+
+    def _scan(self, path: Path, shown: str) -> None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix.lower() in {".jsonld", ".json"}:
+            self._scan_json(text, shown)
+        else:
+            self._scan_turtle(text, shown)
+
+    def _remember(self, iri: str, shown: str, line: int) -> None:
+        self.index.setdefault(URIRef(iri), SourceLocation(shown, line))
+
+    def _scan_turtle(self, text: str, shown: str) -> None:
+        prefixes: dict[str, str] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            declared = _PREFIX.search(line) or _SPARQL_PREFIX.search(line)
+            if declared:
+                prefixes[declared.group(1)] = declared.group(2)
+                continue
+            match = _TTL_SUBJECT.match(line)
+            if not match:
+                continue
+            token = match.group(1)
+            if token.startswith("<"):
+                self._remember(token[1:-1], shown, number)
+            else:
+                prefix, _, local = token.partition(":")
+                if prefix in prefixes:
+                    self._remember(prefixes[prefix] + local.replace("\\", ""), shown, number)
+
+    def _scan_json(self, text: str, shown: str) -> None:
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _JSON_ID.finditer(line):
+                value = match.group(1)
+                prefix, _, local = value.partition(":")
+                iri = _JSON_CONTEXT_PREFIXES[prefix] + local if prefix in _JSON_CONTEXT_PREFIXES else value
+                self._remember(iri, shown, number)
+
+
+# --- entry points -----------------------------------------------------------------------------------------
+
+
+def validate_graph(graph: Graph | None = None, module_files: Iterable[Path] = ()) -> ValidationReport:
+    """Validate a whole graph (by default the bundled one): the release check."""
+    from tpbc_kg.load import curated_files
+
+    data = graph if graph is not None else bundled_graph()
+    files = list(module_files) or curated_files()
+    report = _run_pyshacl(data, None)
+    return ValidationReport(_results(report, data, SourceLocator.of(files)), report)
+
+
+def read_entries(files: Sequence[Path], fmt: str | None = None) -> Graph:
+    """Parse entry files into one graph; every unreadable file is an InputError with a position."""
+    entry = bind_prefixes(Graph())
+    for path in files:
+        guess_format(path, fmt)
+        parse_into(entry, path, fmt)
+    return entry
+
+
+def entry_focus_nodes(entry: Graph) -> list[URIRef]:
+    return sorted({s for s in entry.subjects() if isinstance(s, URIRef)}, key=str)
+
+
+def validate_entries(
+    files: Sequence[Path], fmt: str | None = None, base: Graph | None = None
+) -> ValidationReport:
+    """Validate curator entry files in the context of the bundled graph (or base)."""
+    entry = read_entries(files, fmt)
+    return validate_entry_graph(entry, files, base)
+
+
+@contextmanager
+def overlaid(base: Graph, entry: Graph) -> Iterator[Graph]:
+    """base with the entry's triples added for the duration of the block, then taken out again.
+    Cheaper than copying a large graph for every entry; base is restored even if validation fails."""
+    added = [t for t in entry if t not in base]
+    for triple in added:
+        base.add(triple)
+    try:
+        yield base
+    finally:
+        for triple in added:
+            base.remove(triple)
+
+
+def validate_entry_graph(entry: Graph, files: Sequence[Path], base: Graph | None = None) -> ValidationReport:
+    """Validate an already parsed entry: only its own IRIs are focus nodes, the rest is context."""
+    focus = entry_focus_nodes(entry)
+    if not focus:
+        return ValidationReport([], Graph(), 0)
+    context = base if base is not None else bundled_graph()
+    with overlaid(context, entry) as data:
+        report = _run_pyshacl(data, focus)
+        results = _results(report, data, SourceLocator.of(files))
+    return ValidationReport(results, report, len(focus))
+
+
+# --- rendering --------------------------------------------------------------------------------------------
+
+
+def render_text(report: ValidationReport, strict: bool = False) -> str:
+    lines: list[str] = []
+    for result in report.results:
+        lines.append(f"{result.severity}: {result.focus_label} ({result.focus})")
+        if result.location:
+            lines.append(f"  where:    {result.location}")
+        if result.path:
+            lines.append(f"  property: {result.path}")
+        if result.value is not None:
+            lines.append(f"  value:    {result.value}")
+        lines.append(f"  problem:  {result.message}")
+        lines.append(f"  rule:     {result.shape} ({result.component.removeprefix('sh:')})")
+        lines.append("")
+    scope = f"{report.focus_count} entry node(s)" if report.focus_count is not None else "the whole graph"
+    verdict = "conforms" if report.conforms(strict) else "does not conform"
+    lines.append(
+        f"{scope}: {len(report.violations)} violation(s), {len(report.warnings)} warning(s): {verdict}"
+        + (" (warnings count as failures with --strict)" if strict and report.warnings else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: ValidationReport, strict: bool = False) -> str:
+    document = {
+        "conforms": report.conforms(strict),
+        "violations": len(report.violations),
+        "warnings": len(report.warnings),
+        "results": [
+            {
+                **{k: v for k, v in asdict(r).items() if k != "location"},
+                "file": r.location.path if r.location else None,
+                "line": r.location.line if r.location else None,
+            }
+            for r in report.results
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_turtle(report: ValidationReport) -> str:
+    graph = report.report_graph
+    graph.bind("sh", SH)
+    return graph.serialize(format="turtle")
+
+
+RENDERERS = {"text": render_text, "json": render_json}
+
+
+def has_blank_nodes(graph: Graph) -> bool:
+    return any(isinstance(term, BNode) for triple in graph for term in triple)
