@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from tpbc_kg.load import InputError, bind_prefixes, catalog, parse_into
-from tpbc_kg.query import qc_queries, run
+from tpbc_kg.qc import run_checks
 
 
 def _context_graph(files: list[Path]) -> Graph:
@@ -38,12 +38,10 @@ def check(files: list[Path]) -> list[str]:
         parse_into(own, path)
     written = {term for triple in own for term in triple if isinstance(term, URIRef)}
     problems = []
-    for query in qc_queries():
-        for row in run(graph, query):
-            focus = row[0]
-            if focus in written:
-                name = graph.namespace_manager.normalizeUri(focus)
-                problems.append(f"[{query.severity}] {query.name}: {name}: {row[1]}")
+    for problem in run_checks(graph):
+        if problem.focus in written:
+            name = graph.namespace_manager.normalizeUri(problem.focus)
+            problems.append(f"[{problem.severity}] {problem.check}: {name}: {problem.detail}")
     return sorted(set(problems))
 
 

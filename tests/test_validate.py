@@ -1,0 +1,191 @@
+"""SHACL validation: the bundled graph conforms; every constraint has a fixture that triggers exactly it;
+templates pass; JSON-LD entries behave like their Turtle twins; reports say where and what."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace, URIRef
+
+from tpbc_kg import validate
+from tpbc_kg.cli import main
+from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
+from tpbc_kg.paths import project_root
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SHAPES_NS = "https://w3id.org/tpbc-kg/shapes#"
+INVALID = Path(__file__).resolve().parent / "data" / "shapes" / "invalid"
+EXAMPLES = project_root() / "examples"
+
+# constraint parameter -> the SHACL component that reports it
+_COMPONENT_OF = {
+    "minCount": "MinCountConstraintComponent",
+    "maxCount": "MaxCountConstraintComponent",
+    "datatype": "DatatypeConstraintComponent",
+    "class": "ClassConstraintComponent",
+    "in": "InConstraintComponent",
+    "pattern": "PatternConstraintComponent",
+    "minInclusive": "MinInclusiveConstraintComponent",
+    "maxInclusive": "MaxInclusiveConstraintComponent",
+    "minExclusive": "MinExclusiveConstraintComponent",
+    "maxExclusive": "MaxExclusiveConstraintComponent",
+    "uniqueLang": "UniqueLangConstraintComponent",
+    "nodeKind": "NodeKindConstraintComponent",
+    "hasValue": "HasValueConstraintComponent",
+    "or": "OrConstraintComponent",
+    "and": "AndConstraintComponent",
+    "not": "NotConstraintComponent",
+    "xone": "XoneConstraintComponent",
+    "node": "NodeConstraintComponent",
+    "minLength": "MinLengthConstraintComponent",
+    "maxLength": "MaxLengthConstraintComponent",
+    "languageIn": "LanguageInConstraintComponent",
+    "equals": "EqualsConstraintComponent",
+    "disjoint": "DisjointConstraintComponent",
+    "lessThan": "LessThanConstraintComponent",
+    "closed": "ClosedConstraintComponent",
+    "qualifiedMinCount": "QualifiedMinCountConstraintComponent",
+    "qualifiedMaxCount": "QualifiedMaxCountConstraintComponent",
+    "sparql": "SPARQLConstraintComponent",
+}
+
+
+def constraints(shapes: Graph) -> set[tuple[str, str]]:
+    """(shape local name, component local name) for every constraint declared on a named shape."""
+    found = set()
+    for shape, parameter, _ in shapes:
+        if not (isinstance(shape, URIRef) and str(shape).startswith(SHAPES_NS)):
+            continue
+        name = str(parameter).removeprefix(str(SH))
+        if str(parameter).startswith(str(SH)) and name in _COMPONENT_OF:
+            found.add((str(shape)[len(SHAPES_NS) :], _COMPONENT_OF[name]))
+    return found
+
+
+def _pairs(report: validate.ValidationReport) -> set[tuple[str, str]]:
+    return {(r.shape.removeprefix("tpbcsh:"), r.component.removeprefix("sh:")) for r in report.results}
+
+
+FIXTURES = sorted(INVALID.glob("*.ttl"))
+
+
+def test_bundled_graph_conforms():
+    report = validate.validate_graph()
+    assert not report.violations, validate.render_text(report)[:5000]
+
+
+def test_every_constraint_has_a_fixture():
+    wanted = constraints(validate.shapes_graph())
+    assert len(wanted) > 50
+    have = {tuple(p.stem.split("--")) for p in FIXTURES}
+    missing = sorted(wanted - have)
+    assert not missing, f"constraints without a failing fixture in {INVALID}: {missing}"
+
+
+def test_every_shape_holds_at_most_one_sparql_constraint():
+    shapes = validate.shapes_graph()
+    crowded = [
+        s for s in set(shapes.subjects(SH.sparql, None)) if len(list(shapes.objects(s, SH.sparql))) > 1
+    ]
+    assert not crowded, "give each SPARQL constraint its own shape so a result names exactly one rule"
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_triggers_exactly_its_constraint(fixture):
+    report = validate.validate_entries([fixture])
+    assert _pairs(report) == {tuple(fixture.stem.split("--"))}, validate.render_text(report)
+
+
+def _templates() -> list[Path]:
+    return sorted(p for p in EXAMPLES.glob("*") if p.suffix in {".ttl", ".jsonld"})
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: p.name)
+def test_templates_validate_cleanly(template):
+    report = validate.validate_entries([template])
+    assert not report.results, validate.render_text(report)
+
+
+@pytest.mark.parametrize("template", sorted(EXAMPLES.glob("*.ttl")), ids=lambda p: p.stem)
+def test_json_ld_template_is_the_turtle_twin(template):
+    twin = template.with_suffix(".jsonld")
+    assert twin.is_file(), f"{template.name} needs a JSON-LD twin"
+    from rdflib.compare import isomorphic
+
+    assert isomorphic(Graph().parse(template), Graph().parse(twin, format="json-ld"))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES[::7], ids=lambda p: p.stem)
+def test_json_ld_entry_gives_the_same_results(fixture, tmp_path):
+    twin = tmp_path / (fixture.stem + ".jsonld")
+    twin.write_text(Graph().parse(fixture).serialize(format="json-ld"))
+    turtle = validate.validate_entries([fixture])
+    jsonld = validate.validate_entries([twin])
+    key = lambda r: (r.focus, r.shape, r.component, r.path, r.value)  # noqa: E731
+    assert sorted(map(key, turtle.results)) == sorted(map(key, jsonld.results))
+
+
+def test_text_report_names_file_line_path_and_message(tmp_path, capsys):
+    entry = tmp_path / "entry.ttl"
+    entry.write_text(
+        "@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n"
+        "@prefix tpbc: <https://w3id.org/tpbc-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+        "kg:gene-TEST a tpbc:Gene ;\n"
+        '    rdfs:label "TEST"@en ;\n'
+        '    tpbc:hgncId "3430" .\n'
+    )
+    assert main(["validate", str(entry)]) == EXIT_CHECK_FAILED
+    out = capsys.readouterr().out
+    assert f"{entry}:5" in out and "tpbc:hgncId" in out and "3430" in out and "Violation" in out
+
+
+def test_json_and_turtle_reports(tmp_path, capsys):
+    entry = FIXTURES[0]
+    assert main(["validate", "--format", "json", str(entry)]) == EXIT_CHECK_FAILED
+    document = json.loads(capsys.readouterr().out)
+    assert document["conforms"] is False and document["results"][0]["line"] >= 1
+    assert main(["validate", "--format", "turtle", str(entry)]) == EXIT_CHECK_FAILED
+    report = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    assert (None, SH.conforms, None) in report
+
+
+def test_syntax_error_exits_2_with_the_line(tmp_path, capsys):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n\nkg:a kg:b kg:c ;\n    kg:d .\n")
+    assert main(["validate", str(broken)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{broken}:4" in err and "Traceback" not in err
+
+
+def test_unknown_format_and_missing_file_exit_2(tmp_path, capsys):
+    odd = tmp_path / "entry.csv"
+    odd.write_text("a,b\n")
+    assert main(["validate", str(odd)]) == EXIT_BAD_INPUT
+    assert main(["validate", str(tmp_path / "missing.ttl")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "unknown RDF format" in err and "file not found" in err
+
+
+def test_strict_turns_warnings_into_failures(tmp_path, capsys):
+    """A gene without an HGNC ID is a curation smell (warning), not an error."""
+    entry = tmp_path / "gene.ttl"
+    entry.write_text(
+        "@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n"
+        "@prefix tpbc: <https://w3id.org/tpbc-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n\n"
+        "kg:gene-NOVEL1 a tpbc:Gene ;\n"
+        '    rdfs:label "NOVEL1"@en ;\n'
+        '    dcterms:description "A gene named in a new paper that HGNC does not list."@en .\n'
+    )
+    assert main(["validate", str(entry)]) == EXIT_OK
+    assert "Warning" in capsys.readouterr().out
+    assert main(["validate", "--strict", str(entry)]) == EXIT_CHECK_FAILED
+
+
+def test_validate_without_files_checks_the_bundled_graph(capsys):
+    assert main(["validate"]) == EXIT_OK
+    assert "the whole graph: 0 violation(s)" in capsys.readouterr().out
