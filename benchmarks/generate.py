@@ -1,0 +1,136 @@
+"""Generate a synthetic graph shaped like the curated one, for benchmarks at 100k and 1M triples.
+
+The curated graph (schema + modules) is copied as a whole, again and again: in copy k every curated
+individual kg:X becomes kg:X-sk, links between individuals stay inside the copy, labels get a " [sk]"
+suffix so that no two entities of a class share a label, and numeric outcome and finding values are
+perturbed by a few percent. Each copy therefore has exactly the curated graph's classes, properties and
+degree distributions, and the references keep resolving. The schema appears once. Copies are added until
+the requested number of triples is reached (the last copy is cut at a subject boundary), so the output is
+deterministic for a given --triples and --seed.
+
+usage: python benchmarks/generate.py --triples 100000 --seed 1 -o /tmp/kg-100k.nt
+       (.nt or .ttl; Turtle is written by Oxigraph)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+
+KG = "https://w3id.org/tpbc-kg/id/"
+TPBC = "https://w3id.org/tpbc-kg/ontology#"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+PERTURBED = {TPBC + "value", TPBC + "valueLow", TPBC + "valueHigh"}
+
+
+def _curated_triples() -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """(schema triples, curated triples grouped by subject) of the bundled graph."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from rdflib.compare import to_canonical_graph
+
+    from tpbc_kg.load import load
+
+    graph = to_canonical_graph(load())  # deterministic blank-node labels (the schema's OWL lists)
+    data = graph.serialize(format="nt", encoding="utf-8")
+    schema, curated = [], []
+    for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):  # keeps the canonical blank-node labels
+        subject = triple.subject
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(KG):
+            curated.append(triple)
+        else:
+            schema.append(triple)
+    key = lambda t: (str(t.subject), str(t.predicate), str(t.object))  # noqa: E731
+    return sorted(schema, key=key), sorted(curated, key=key)
+
+
+def _clone_term(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal, suffix: str
+) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, ox.NamedNode) and term.value.startswith(KG):
+        return ox.NamedNode(term.value + suffix)
+    return term
+
+
+def _perturb(literal: ox.Literal, rng: random.Random) -> ox.Literal:
+    value = Decimal(literal.value)
+    factor = Decimal(str(round(rng.uniform(0.95, 1.05), 3)))
+    new = (value * factor).quantize(Decimal("0.1"))
+    if value >= 0 > new:
+        new = Decimal("0.0")
+    return ox.Literal(str(new), datatype=ox.NamedNode(XSD_DECIMAL))
+
+
+def _copy(curated: list[ox.Triple], k: int, rng: random.Random) -> list[ox.Triple]:
+    suffix = f"-s{k}"
+    out = []
+    for triple in curated:
+        obj = triple.object
+        if isinstance(obj, ox.Literal):
+            if triple.predicate.value == RDFS_LABEL:
+                obj = (
+                    ox.Literal(f"{obj.value} [s{k}]", language=obj.language)
+                    if obj.language
+                    else ox.Literal(f"{obj.value} [s{k}]")
+                )
+            elif triple.predicate.value in PERTURBED and obj.datatype.value == XSD_DECIMAL:
+                capped = obj
+                obj = _perturb(obj, rng)
+                if Decimal(capped.value) <= 100 < Decimal(obj.value):
+                    obj = capped  # keep percentages within 0-100
+        else:
+            obj = _clone_term(obj, suffix)
+        out.append(ox.Triple(_clone_term(triple.subject, suffix), triple.predicate, obj))
+    return out
+
+
+def generate(triples: int, seed: int) -> list[ox.Triple]:
+    """The synthetic graph as an ordered list of triples (deterministic for triples and seed)."""
+    rng = random.Random(seed)
+    schema, curated = _curated_triples()
+    by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
+    out = list(schema)
+    k = 0
+    while len(out) < triples:
+        copy = _copy(curated, k, rng)
+        by_subject.clear()
+        for triple in copy:
+            by_subject[str(triple.subject)].append(triple)
+        for group in by_subject.values():
+            if len(out) >= triples:
+                break
+            out.extend(group)
+        k += 1
+    return out
+
+
+def write(triples: list[ox.Triple], path: Path) -> None:
+    fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
+    prefixes = {"kg": KG, "tpbc": TPBC} if fmt == ox.RdfFormat.TURTLE else None
+    with open(path, "wb") as handle:
+        if prefixes:
+            ox.serialize(triples, handle, format=fmt, prefixes=prefixes)
+        else:
+            ox.serialize(triples, handle, format=fmt)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, required=True, help="approximate size of the output graph")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.nt or .ttl)")
+    args = parser.parse_args(argv)
+    triples = generate(args.triples, args.seed)
+    write(triples, args.output)
+    print(f"wrote {len(triples)} triples to {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
