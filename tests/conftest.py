@@ -8,6 +8,7 @@ import pytest
 from rdflib import Graph
 
 import tpbc_kg
+from tpbc_kg.load import bind_prefixes, load_schema, parse_into
 from tpbc_kg.paths import project_root
 
 REPO = project_root()
@@ -17,6 +18,22 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def graph() -> Graph:
     return tpbc_kg.bundled_graph()
+
+
+@pytest.fixture(scope="session")
+def schema() -> Graph:
+    """The TBox alone, parsed once; copy it (schema_with) before adding to it."""
+    return load_schema()
+
+
+def schema_with(schema: Graph, *files: Path) -> Graph:
+    """A fresh graph: the schema plus the given files (the shared schema graph is not touched)."""
+    graph = bind_prefixes(Graph())
+    for triple in schema:
+        graph.add(triple)
+    for path in files:
+        parse_into(graph, path)
+    return graph
 
 
 @pytest.fixture(scope="session")

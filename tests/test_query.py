@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tpbc_kg.load import load_schema, parse_into
+from tests.conftest import schema_with
 from tpbc_kg.qc import run_checks
 from tpbc_kg.query import qc_queries, read_query_file, run
 
@@ -34,9 +34,9 @@ def test_bundled_graph_passes(graph, problems, check):
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda q: q.name)
-def test_rdflib_and_oxigraph_agree_on_the_fixture(check):
+def test_rdflib_and_oxigraph_agree_on_the_fixture(schema, check):
     """The checks run on Oxigraph; rdflib must find the same problems (the engines are interchangeable)."""
-    graph = parse_into(load_schema(), FIXTURES / f"{check.name}.ttl")
+    graph = schema_with(schema, FIXTURES / f"{check.name}.ttl")
     by_rdflib = sorted(_rows(graph, check))
     by_oxigraph = sorted(
         (graph.namespace_manager.normalizeUri(p.focus), p.detail) for p in run_checks(graph, [check])
@@ -45,10 +45,10 @@ def test_rdflib_and_oxigraph_agree_on_the_fixture(check):
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda q: q.name)
-def test_check_catches_its_fixture(check):
+def test_check_catches_its_fixture(schema, check):
     fixture = FIXTURES / f"{check.name}.ttl"
     assert fixture.is_file(), f"every quality check needs a violating fixture: add {fixture}"
-    graph = parse_into(load_schema(), fixture)
+    graph = schema_with(schema, fixture)
     assert _rows(graph, check), f"{check.name} found nothing in its violating fixture"
 
 

@@ -15,6 +15,7 @@ import click
 
 from tpbc_kg import api
 from tpbc_kg.cli_curate import add_command, validate_command
+from tpbc_kg.cli_reason import REASON_COMMAND
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
@@ -67,6 +68,7 @@ def export(fmt: str, output: Path | None) -> None:
 # Commands of other jobs live in their own modules and are attached here.
 cli.add_command(validate_command)
 cli.add_command(add_command)
+cli.add_command(REASON_COMMAND)
 
 
 def main(argv: list[str] | None = None) -> int:

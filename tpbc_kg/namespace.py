@@ -32,6 +32,7 @@ class TPBC(DefinedNamespace):
     BiologicalProcess: URIRef  # A cellular or tissue-level programme that pathways feed into or drugs exploit, such as epithelial-mesenchymal transition, drug efflux or antibody-dependent cellular...
     Biomarker: URIRef  # A measurable feature of a tumour or patient (a protein level, mutation, expression signature or circulating DNA) used to tell prognosis, predict response or monitor disease.
     BiomarkerRole: URIRef  # What a biomarker is used for.
+    BrainPenetrantTKI: URIRef  # A tyrosine kinase inhibitor that a source states gets through the blood-brain barrier in useful amounts, which makes it a candidate for patients with brain metastases.
     CDK46Inhibitor: URIRef  # A drug that blocks cyclin-dependent kinases 4 and 6 and so holds cells in G1.
     COX2Inhibitor: URIRef  # A drug that selectively blocks cyclo-oxygenase 2.
     CellType: URIRef  # A kind of cell found in or around the tumour, such as cancer-associated fibroblasts, tumour-associated macrophages or breast cancer stem cells.
@@ -45,6 +46,7 @@ class TPBC(DefinedNamespace):
     DualHER2BlockadeRegimen: URIRef  # A regimen that contains two different anti-HER2 agents.
     EndocrineAgent: URIRef  # A drug that deprives hormone-dependent tumour cells of estrogen signalling, by blocking or degrading the receptor or by lowering hormone supply.
     Endpoint: URIRef  # The quantity a study measures to judge a treatment.
+    EstrogenAxisTargetedDrug: URIRef  # A drug recorded as acting directly on estrogen receptor alpha (ESR1) or on aromatase (CYP19A1), the enzyme that makes estrogen. Every such drug counts as an ...
     EvidenceType: URIRef  # The kind of study behind a claim.
     Finding: URIRef  # A reported observation, often numeric, that is not an arm-level trial outcome: prevalence figures, preclinical results, genomic comparisons.
     FixedDoseCombination: URIRef  # One product that contains two or more active agents in a fixed ratio.
@@ -54,7 +56,9 @@ class TPBC(DefinedNamespace):
     GeneProduct: URIRef  # A particular protein form, isoform, domain or modified state of a gene's product that the sources discuss on its own, for example the truncated p95HER2 or the exon-16-ski...
     HER2AntibodyDrugConjugate: URIRef  # An antibody-drug conjugate whose antibody binds HER2.
     HER2DimerizationInhibitor: URIRef  # An anti-HER2 antibody that stops HER2 from pairing with itself or with other HER-family receptors.
+    HER2Molecule: URIRef  # The ERBB2 gene, which stands for the HER2 receptor as every gene of the graph stands for its product, or any recorded protein form of it; the class a drug's target must ...
     HER2SelectiveTKI: URIRef  # A HER2 kinase inhibitor that spares EGFR.
+    HER2TargetedDrug: URIRef  # A drug recorded as acting directly on HER2, that is on the ERBB2 gene product or on one of its protein forms (the extracellular domain, p95HER2 and the like). Member...
     HER2TyrosineKinaseInhibitor: URIRef  # A tyrosine kinase inhibitor whose targets include the HER2 kinase domain.
     Hormone: URIRef  # A signalling molecule made by glands and carried to distant tissues, such as estradiol or progesterone.
     InactivatingMutation: URIRef  # A sequence change that abolishes the normal function of the gene product.
@@ -120,6 +124,7 @@ class TPBC(DefinedNamespace):
     aboutEntity: URIRef  # An entity that a finding or discrepancy concerns.
     activates: URIRef  # The subject switches on or increases the activity of the object (an arrow in a signalling diagram).
     activatesPathway: URIRef  # A pathway or process the mechanism switches on.
+    actsUpstreamOf: URIRef  # The drug acts directly on a target that lies earlier than the object in a chain of signal transmission, so hitting the target can change the object's activity. Derived...
     alterationOf: URIRef  # Links an alteration to the gene, product, family or molecule that is altered.
     armOf: URIRef  # Links an arm to its study.
     bindsTo: URIRef  # The two entities associate physically (a receptor dimer, a ligand and its receptor, two partner proteins).
