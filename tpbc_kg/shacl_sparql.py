@@ -1,0 +1,177 @@
+"""SHACL-SPARQL on Oxigraph: the SPARQL-based targets and constraints of the shapes, run outside pyshacl.
+
+pyshacl evaluates SPARQL targets and constraints with rdflib's SPARQL engine, re-parsing each query for
+every run and scanning the whole graph for SPARQL targets even when only a few focus nodes are asked
+for; on our graph that is where nearly all validation time goes. Here each SPARQL constraint is run on
+an Oxigraph store with $this pre-bound (SEP-0007 substitutions, the same pre-binding SHACL prescribes),
+once per focus node, and its solutions become ordinary SHACL results (focus node, path, value, message,
+severity, source shape and sh:SPARQLConstraintComponent). pyshacl keeps every core constraint: the
+shapes graph is split in two (`split`). A test checks that the split gives the same results as pyshacl
+alone on the fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from tpbc_kg.store import to_oxigraph, to_rdflib
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+_TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class SparqlConstraint:
+    shape: URIRef
+    constraint: Node
+    query: str
+    messages: tuple[Literal, ...]
+    severity: URIRef
+
+
+@dataclass(frozen=True)
+class SparqlTarget:
+    shape: URIRef
+    query: str
+
+
+@dataclass(frozen=True)
+class SplitShapes:
+    """The shapes graph without SPARQL targets and constraints (for pyshacl), and those taken out."""
+
+    core: Graph
+    constraints: tuple[SparqlConstraint, ...]
+    targets: tuple[SparqlTarget, ...]  # SPARQL targets of shapes that keep core constraints
+
+
+def _prefix_lines(shapes: Graph, node: Node) -> str:
+    lines = []
+    for declarations in shapes.objects(node, SH.prefixes):
+        for declaration in shapes.objects(declarations, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            if prefix is not None and namespace is not None:
+                lines.append(f"PREFIX {prefix}: <{namespace}>")
+    return "\n".join(sorted(set(lines)))
+
+
+def _with_prefixes(shapes: Graph, node: Node, text: str) -> str:
+    prefixes = _prefix_lines(shapes, node)
+    return f"{prefixes}\n{text}" if prefixes else text
+
+
+def split(shapes: Graph) -> SplitShapes:
+    """Take the SPARQL targets and constraints out of the shapes graph."""
+    core = Graph()
+    for prefix, namespace in shapes.namespace_manager.namespaces():
+        core.bind(prefix, namespace)
+    sparql_targets = set(shapes.subjects(RDF.type, SH.SPARQLTarget))
+    constraints = []
+    for shape, constraint in shapes.subject_objects(SH.sparql):
+        if (shape, SH.path, None) in shapes:
+            raise ValueError(f"{shape}: SPARQL constraints on property shapes are not supported")
+        if shapes.value(constraint, SH.deactivated) == Literal(True):
+            continue
+        severity = shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity) or SH.Violation
+        messages = tuple(shapes.objects(constraint, SH.message)) or tuple(shapes.objects(shape, SH.message))
+        select = str(shapes.value(constraint, SH.select))
+        constraints.append(
+            SparqlConstraint(
+                shape, constraint, _with_prefixes(shapes, constraint, select), messages, severity
+            )
+        )  # type: ignore[arg-type]
+    targets = []
+    for shape, target in shapes.subject_objects(SH.target):
+        if target in sparql_targets:
+            select = str(shapes.value(target, SH.select))
+            targets.append(SparqlTarget(shape, _with_prefixes(shapes, target, select)))  # type: ignore[arg-type]
+    for triple in shapes:
+        _, predicate, obj = triple
+        if predicate == SH.sparql or (predicate == SH.target and obj in sparql_targets):
+            continue
+        core.add(triple)
+    return SplitShapes(core, tuple(constraints), tuple(targets))
+
+
+def _ox(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    return to_oxigraph(node)
+
+
+def target_nodes(
+    store: ox.Store, shapes: Graph, shape: URIRef, sparql_targets: Iterable[SparqlTarget]
+) -> set[Node]:
+    """The focus nodes a shape targets in the store (class, subjects-of, objects-of, node, SPARQL)."""
+    nodes: set[Node] = set()
+    for cls in shapes.objects(shape, SH.targetClass):
+        query = (
+            "SELECT DISTINCT ?this ?c WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
+        )
+        nodes |= {
+            to_rdflib(s["this"]) for s in store.query(query, substitutions={ox.Variable("c"): _ox(cls)})
+        }
+    if (shape, RDF.type, RDFS.Class) in shapes:
+        query = (
+            "SELECT DISTINCT ?this ?c WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
+        )
+        nodes |= {
+            to_rdflib(s["this"]) for s in store.query(query, substitutions={ox.Variable("c"): _ox(shape)})
+        }
+    for prop in shapes.objects(shape, SH.targetSubjectsOf):
+        nodes |= {to_rdflib(q.subject) for q in store.quads_for_pattern(None, _ox(prop), None)}
+    for prop in shapes.objects(shape, SH.targetObjectsOf):
+        nodes |= {to_rdflib(q.object) for q in store.quads_for_pattern(None, _ox(prop), None)}
+    nodes |= set(shapes.objects(shape, SH.targetNode))
+    for target in sparql_targets:
+        if target.shape == shape:
+            nodes |= {to_rdflib(s["this"]) for s in store.query(target.query)}
+    return nodes
+
+
+def _message(template: Literal, solution: ox.QuerySolution, focus: Node, names: Graph) -> Literal:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        term = focus if name == "this" else to_rdflib(solution[name]) if solution[name] is not None else None
+        if term is None:
+            return match.group(0)
+        return term.n3(names.namespace_manager) if isinstance(term, URIRef) else str(term)
+
+    return Literal(_TEMPLATE.sub(value, str(template)), lang=template.language)
+
+
+def run_constraints(
+    store: ox.Store,
+    split_shapes: SplitShapes,
+    shapes: Graph,
+    report: Graph,
+    focus: set[Node] | None = None,
+) -> int:
+    """Evaluate every SPARQL constraint on its target nodes (restricted to focus, if given) and add the
+    results to the report graph in the W3C vocabulary. Returns the number of results added."""
+    added = 0
+    for constraint in split_shapes.constraints:
+        nodes = target_nodes(store, shapes, constraint.shape, split_shapes.targets)
+        if focus is not None:
+            nodes &= focus
+        for node in sorted(nodes, key=str):
+            for solution in store.query(constraint.query, substitutions={ox.Variable("this"): _ox(node)}):
+                result = BNode()
+                report.add((result, RDF.type, SH.ValidationResult))
+                report.add((result, SH.focusNode, node))
+                report.add((result, SH.resultSeverity, constraint.severity))
+                report.add((result, SH.sourceShape, constraint.shape))
+                report.add((result, SH.sourceConstraint, constraint.constraint))
+                report.add((result, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+                for name, predicate in (("path", SH.resultPath), ("value", SH.value)):
+                    bound = solution[name]  # None when the query does not bind (or project) it
+                    if bound is not None:
+                        report.add((result, predicate, to_rdflib(bound)))
+                for template in constraint.messages:
+                    report.add((result, SH.resultMessage, _message(template, solution, node, shapes)))
+                added += 1
+    return added
