@@ -83,7 +83,7 @@ def test_syntax_error_is_rejected_and_nothing_changes(project, tmp_path, capsys)
 
 
 def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch):
-    """The trial template touches several modules; the second rename fails, the first is rolled back."""
+    """Three templates touch several modules; the second rename fails, the first is rolled back."""
     before = _snapshot(project)
     real_replace = curate.os.replace
     calls = {"n": 0}
@@ -95,9 +95,9 @@ def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(curate.os, "replace", flaky)
-    entry = ROOT / "examples" / "resistance-mechanism.ttl"
+    entries = [ROOT / "examples" / "gene.ttl", ROOT / "examples" / "drug.ttl", ROOT / "examples" / "trial.ttl"]
     with pytest.raises(OSError, match="simulated"):
-        curate.add([entry])
+        curate.add(entries)
     assert calls["n"] >= 2, "the entry should touch at least two modules"
     assert _snapshot(project) == before
     assert not list((project / "ontology").rglob("*.tmp"))
@@ -116,7 +116,7 @@ def test_interrupt_midway_leaves_every_module_unchanged(project, monkeypatch):
 
     monkeypatch.setattr(curate.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        curate.add([ROOT / "examples" / "resistance-mechanism.ttl"])
+        curate.add([ROOT / "examples" / "gene.ttl", ROOT / "examples" / "drug.ttl"])
     assert _snapshot(project) == before
 
 

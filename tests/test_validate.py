@@ -52,11 +52,27 @@ _COMPONENT_OF = {
 }
 
 
+def _operands(shapes: Graph) -> set:
+    """Shapes used only inside sh:or / sh:and / sh:xone / sh:not / sh:node: their failures are reported by
+    the shape that uses them (as an Or/Not/... component), so they need no fixture of their own."""
+    found = set()
+    for operator in (SH["or"], SH["and"], SH.xone):
+        for members in shapes.objects(None, operator):
+            found |= set(shapes.items(members))
+    for operator in (SH["not"], SH.node, SH.qualifiedValueShape):
+        found |= set(shapes.objects(None, operator))
+    nested = set()
+    for shape in found:
+        nested |= set(shapes.objects(shape, SH.property))
+    return found | nested
+
+
 def constraints(shapes: Graph) -> set[tuple[str, str]]:
     """(shape local name, component local name) for every constraint declared on a named shape."""
     found = set()
+    operands = _operands(shapes)
     for shape, parameter, _ in shapes:
-        if not (isinstance(shape, URIRef) and str(shape).startswith(SHAPES_NS)):
+        if not (isinstance(shape, URIRef) and str(shape).startswith(SHAPES_NS)) or shape in operands:
             continue
         name = str(parameter).removeprefix(str(SH))
         if str(parameter).startswith(str(SH)) and name in _COMPONENT_OF:
