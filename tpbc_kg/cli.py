@@ -15,6 +15,7 @@ import click
 
 from tpbc_kg import api
 from tpbc_kg.cli_curate import add_command, validate_command
+from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND
 from tpbc_kg.cli_reason import REASON_COMMAND
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
@@ -69,6 +70,9 @@ def export(fmt: str, output: Path | None) -> None:
 cli.add_command(validate_command)
 cli.add_command(add_command)
 cli.add_command(REASON_COMMAND)
+cli.add_command(QUERIES_COMMAND)
+cli.add_command(QUERY_COMMAND)
+cli.add_command(SPARQL_COMMAND)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -393,7 +393,7 @@ def sort_list_value(value: Node | None) -> Node | None:
     on a strict engine (Oxigraph) while rdflib skips it."""
     if not isinstance(value, RdfLiteral):
         return value
-    items = {item.strip() for item in str(value).split(LIST_SEPARATOR.strip())}
+    items = {item.strip() for item in str(value).split(LIST_SEPARATOR)}
     ordered = sorted((item for item in items if item), key=lambda s: (s.casefold(), s))
     return RdfLiteral(LIST_SEPARATOR.join(ordered)) if ordered else None
 
