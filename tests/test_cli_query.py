@@ -145,6 +145,7 @@ def test_parse_params():
         (["sparql", "SELECT ?s WHERE { ?s nope:p ?o }"], "SPARQL syntax error"),
         (["sparql", "no/such/file.rq"], "query file not found"),
         (["sparql", "DROP ALL"], "SPARQL syntax error"),
+        (["sparql", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"], "SERVICE"),
     ],
 )
 def test_failures_exit_2_with_a_message(main, capsys, argv, message):

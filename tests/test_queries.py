@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, RDFS, Graph, Literal
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 import tpbc_kg
@@ -31,6 +31,7 @@ from tpbc_kg.query import (
     Parameter,
     ParameterError,
     QueryHeaderError,
+    QueryResult,
     UnknownParameterValue,
     UnknownQuery,
     ask,
@@ -41,8 +42,8 @@ from tpbc_kg.query import (
     normalise_rows,
     parse_parameters,
     resolve_value,
+    to_dicts,
 )
-from tpbc_kg.store import to_oxigraph, to_rdflib, to_store
 
 EXPECTATIONS = Path(__file__).resolve().parent / "data" / "queries" / "expectations.tsv"
 QUERIES = canned_queries()
@@ -82,13 +83,18 @@ def parse_param_cell(cell: str) -> dict[str, str]:
 
 
 @cache
-def _answer(name: str, params: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
-    return ask(name, tpbc_kg.bundled_graph(), **dict(params))
+def _result(name: str, params: tuple[tuple[str, str], ...]) -> QueryResult:
+    return execute(tpbc_kg.bundled_graph(), canned_query(name), dict(params))
+
+
+def result(name: str, params: dict[str, str] | None = None) -> QueryResult:
+    """The answer on the bundled graph, remembered: several cases and both engine tests read it."""
+    return _result(name, tuple(sorted((params or {}).items())))
 
 
 def answer(name: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """ask() on the bundled graph, remembered: several cases read the same answer."""
-    return _answer(name, tuple(sorted((params or {}).items())))
+    """What ask() returns (rows of labels and values), from the remembered answer."""
+    return to_dicts(tpbc_kg.bundled_graph(), result(name, params))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -178,7 +184,7 @@ def test_every_query_has_expectations():
     assert {q.name for q in QUERIES} <= {case["query"] for case in CASES}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c["case_id"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['case_id']} ({c['source'][:70]})")
 def test_answer_the_sources_support(case):
     query = canned_query(case["query"])
     rows = answer(case["query"], parse_param_cell(case["params"]))
@@ -251,8 +257,30 @@ CROSS_ENGINE_CASES = [(q.name, example_params(q.example)) for q in QUERIES] + [
 
 @pytest.fixture(scope="module")
 def oxigraph_store(graph) -> ox.Store:
-    """The bundled graph loaded into Oxigraph through N-Triples (every term kept exact)."""
-    return to_store(graph)
+    """The bundled graph exported as N-Triples (every term kept exact) and loaded into Oxigraph."""
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _to_oxigraph(term: Node) -> ox.NamedNode | ox.Literal:
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
+    return ox.NamedNode(str(term))
+
+
+def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _normalised(term: Node | None) -> tuple[str, Any] | None:
@@ -278,15 +306,15 @@ def _row_set(rows) -> list[tuple]:
 @pytest.mark.parametrize("name,params", CROSS_ENGINE_CASES, ids=lambda v: str(v))
 def test_same_rows_on_oxigraph(graph, oxigraph_store, name, params):
     query = canned_query(name)
-    ours = execute(graph, query, params)
+    ours = result(name, params)
     assert ours.vars == query.columns, "the # columns: header must list the SELECT variables"
     bindings = bind_parameters(graph, query, params)
     solutions = oxigraph_store.query(
-        query.text, substitutions={ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+        query.text, substitutions={ox.Variable(k): _to_oxigraph(v) for k, v in bindings.items()}
     )
     theirs_vars = [v.value for v in solutions.variables]
     theirs = normalise_rows(
-        theirs_vars, [tuple(to_rdflib(s[v]) for v in theirs_vars) for s in solutions], query.list_columns
+        theirs_vars, [tuple(_to_rdflib(s[v]) for v in theirs_vars) for s in solutions], query.list_columns
     )
     assert theirs_vars == ours.vars
     assert ours.rows, f"{name} {params} returned nothing"

@@ -23,6 +23,8 @@ from tpbc_kg.load import InputError, load_schema
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import ontology_dir
 
+pytestmark = pytest.mark.xdist_group("hermit")  # share the session HermiT runs
+
 DATA = Path(__file__).resolve().parent / "data" / "reason"
 PREFIXES = {"kg": str(KG), "tpbc": str(TPBC._NS), "rdf": str(RDF)}
 

@@ -463,10 +463,25 @@ def parse_sparql(text: str, source: str = "<query>") -> Any:
         raise _translation_error(error, text, source) from None
 
 
+def _algebra_names(node: Any) -> Iterable[str]:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    if isinstance(node, CompValue):
+        yield node.name
+        for value in node.values():
+            yield from _algebra_names(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _algebra_names(value)
+
+
 def run_sparql(graph: Graph, text: str, source: str = "<query>") -> QueryResult | bool | Graph:
     """An ad-hoc query: SELECT gives a QueryResult, ASK a bool, CONSTRUCT/DESCRIBE a Graph. The tpbc:, kg:,
-    rdf:, rdfs:, owl:, xsd:, skos: and dcterms: prefixes are predeclared."""
+    rdf:, rdfs:, owl:, xsd:, skos: and dcterms: prefixes are predeclared. SERVICE is refused: rdflib would
+    fetch from the network, and the graph is all local."""
     prepared = parse_sparql(text, source)
+    if "ServiceGraphPattern" in set(_algebra_names(prepared.algebra)):
+        raise SparqlSyntaxError(source, "SERVICE (a remote endpoint) is not supported; query the local graph")
     result = graph.query(prepared)
     if result.type == "ASK":
         return bool(result.askAnswer)
