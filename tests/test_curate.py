@@ -95,7 +95,11 @@ def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch):
         return real_replace(src, dst)
 
     monkeypatch.setattr(curate.os, "replace", flaky)
-    entries = [ROOT / "examples" / "gene.ttl", ROOT / "examples" / "drug.ttl", ROOT / "examples" / "trial.ttl"]
+    entries = [
+        ROOT / "examples" / "gene.ttl",
+        ROOT / "examples" / "drug.ttl",
+        ROOT / "examples" / "trial.ttl",
+    ]
     with pytest.raises(OSError, match="simulated"):
         curate.add(entries)
     assert calls["n"] >= 2, "the entry should touch at least two modules"

@@ -9,7 +9,7 @@
 from tpbc_kg.api import bundled_graph, describe, export_file, export_text, find, show_text, stats, stats_text
 from tpbc_kg.load import load
 from tpbc_kg.namespace import KG, TPBC
-from tpbc_kg.query import ask as query  # noqa: E402  (the function users call)
+from tpbc_kg.query import ask as query
 
 __all__ = [
     "KG",
