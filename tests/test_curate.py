@@ -24,12 +24,12 @@ def project(tmp_path, monkeypatch) -> Path:
     for folder in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     monkeypatch.setenv("TPBC_KG_HOME", str(tmp_path))
-    api.bundled_graph.cache_clear()
+    api.reload()
     from tpbc_kg import validate
 
     validate.shapes_graph.cache_clear()
     yield tmp_path
-    api.bundled_graph.cache_clear()
+    api.reload()
     validate.shapes_graph.cache_clear()
 
 

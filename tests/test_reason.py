@@ -312,3 +312,38 @@ def test_cli_entry_with_a_syntax_error_names_file_and_line():
 def test_cli_materialize_needs_an_output_file():
     with pytest.raises(Exception, match="needs -o FILE"):
         _run(["--materialize"])
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("SELECT ?x WHERE { ?x a tpbc:HER2TargetedDrug }", "drug-tucatinib"),
+        (
+            "SELECT ?x WHERE { kg:arm-monarcHER-A tpbc:receivesRegimen ?x . ?x a tpbc:TripleTherapyRegimen }",
+            "regimen-abemaciclib_fulvestrant_trastuzumab",
+        ),
+    ],
+    ids=["tucatinib-HER2-targeted", "monarcHER-A-triple-therapy"],
+)
+def test_queries_see_inferred_classes(query, expected):
+    """Issue 5: the graph the canned queries run on carries the reasoner's inferences."""
+    from tpbc_kg import api
+
+    prefixes = (
+        "PREFIX tpbc: <https://w3id.org/tpbc-kg/ontology#>\nPREFIX kg: <https://w3id.org/tpbc-kg/id/>\n"
+    )
+    found = {str(row[0]).rsplit("/", 1)[-1] for row in api.query_graph().query(prefixes + query)}
+    assert expected in found
+
+
+def test_exports_include_inferences_only_when_asked():
+    from tpbc_kg import api
+    from tpbc_kg.namespace import KG, TPBC
+
+    inferred = (KG["drug-tucatinib"], RDF.type, TPBC.HER2TargetedDrug)
+    assert inferred in api.inferred_triples()
+    assert inferred not in api.bundled_graph()
+    assert "HER2TargetedDrug" in api.export_text("nt", inferred=True)
+    assert str(TPBC.HER2TargetedDrug) not in {
+        line.split()[2].strip("<>") for line in api.export_text("nt").splitlines() if "drug-tucatinib" in line
+    }

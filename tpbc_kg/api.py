@@ -24,10 +24,33 @@ def bundled_graph() -> Graph:
     return load()
 
 
+@cache
+def inferred_triples() -> Graph:
+    """What the OWL 2 RL fast path (tpbc_kg.reason) infers from the bundled graph and nobody asserted:
+    defined classes (HER2-targeted drug, triple-therapy regimen ...) and property assertions from
+    inverses, chains and transitivity. Kept apart from the asserted graph so exports can leave it out."""
+    from tpbc_kg import reason
+
+    return reason.inferred_graph(bundled_graph())
+
+
+@cache
 def query_graph() -> Graph:
-    """The graph the canned queries run on: the bundled graph plus, once reasoning is wired in, the
-    triples it infers (kept apart so exports can leave them out)."""
-    return bundled_graph()
+    """The graph the canned queries run on: the bundled graph plus the inferred triples."""
+    graph = Graph()
+    for prefix, namespace in bundled_graph().namespace_manager.namespaces():
+        graph.bind(prefix, namespace)
+    for triple in bundled_graph():
+        graph.add(triple)
+    for triple in inferred_triples():
+        graph.add(triple)
+    return graph
+
+
+def reload() -> None:
+    """Forget the parsed graphs (after the curated modules changed, or TPBC_KG_HOME moved)."""
+    for cached in (bundled_graph, inferred_triples, query_graph):
+        cached.cache_clear()
 
 
 def find(name: str, graph: Graph | None = None) -> URIRef:
@@ -52,9 +75,16 @@ def stats_text(graph: Graph | None = None) -> str:
     return _stats.render_text(stats(graph))
 
 
-def export_text(fmt: str, graph: Graph | None = None) -> str:
-    return _export.serialize(graph if graph is not None else bundled_graph(), fmt)
+def _export_source(graph: Graph | None, inferred: bool) -> Graph:
+    if graph is not None:
+        return graph
+    return query_graph() if inferred else bundled_graph()
 
 
-def export_file(fmt: str, path: Path, graph: Graph | None = None) -> None:
-    _export.export(graph if graph is not None else bundled_graph(), fmt, path)
+def export_text(fmt: str, graph: Graph | None = None, inferred: bool = False) -> str:
+    """The graph in fmt; with inferred=True the reasoner's inferred triples are included."""
+    return _export.serialize(_export_source(graph, inferred), fmt)
+
+
+def export_file(fmt: str, path: Path, graph: Graph | None = None, inferred: bool = False) -> None:
+    _export.export(_export_source(graph, inferred), fmt, path)

@@ -55,14 +55,20 @@ def stats() -> None:
     default=None,
     help="Write to this file (atomically) instead of standard output.",
 )
-def export(fmt: str, output: Path | None) -> None:
+@click.option(
+    "--inferred/--asserted-only",
+    default=False,
+    show_default=True,
+    help="Include the triples the OWL reasoner infers (defined classes, inverses, property chains).",
+)
+def export(fmt: str, output: Path | None, inferred: bool) -> None:
     """Write the whole graph (ontology + curated data) as Turtle, JSON-LD, N-Triples or RDF/XML."""
     if output is None:
-        click.echo(api.export_text(fmt), nl=False)
+        click.echo(api.export_text(fmt, inferred=inferred), nl=False)
         return
     if output.parent and not output.parent.exists():
         raise InputError(output, "the output folder does not exist; create it or choose another path")
-    api.export_file(fmt, output)
+    api.export_file(fmt, output, inferred=inferred)
     click.echo(f"wrote {output} ({fmt})", err=True)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
-from tpbc_kg.api import bundled_graph
+from tpbc_kg.api import bundled_graph, reload
 from tpbc_kg.load import InputError, bind_prefixes, catalog, parse_into
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.validate import ValidationReport, has_blank_nodes, overlaid, read_entries, validate_entry_graph
@@ -247,7 +247,7 @@ def add(
     label = " ".join(Path(f).name for f in files)
     contents = rendered_additions(the_plan, label)
     replace_files(contents)
-    bundled_graph.cache_clear()  # the modules changed: the next reader parses them again
+    reload()  # the modules changed: the next reader parses them again
     return AddOutcome(the_plan, sorted(contents), dry_run)
 
 
