@@ -21,7 +21,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.term import Node
 
 import tpbc_kg
@@ -44,6 +44,8 @@ from tpbc_kg.query import (
     resolve_value,
     to_dicts,
 )
+from tpbc_kg.store import to_oxigraph as _to_oxigraph
+from tpbc_kg.store import to_rdflib as _to_rdflib
 
 EXPECTATIONS = Path(__file__).resolve().parent / "data" / "queries" / "expectations.tsv"
 QUERIES = canned_queries()
@@ -261,26 +263,6 @@ def oxigraph_store(graph) -> ox.Store:
     store = ox.Store()
     store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     return store
-
-
-def _to_oxigraph(term: Node) -> ox.NamedNode | ox.Literal:
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
-    return ox.NamedNode(str(term))
-
-
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def _normalised(term: Node | None) -> tuple[str, Any] | None:
