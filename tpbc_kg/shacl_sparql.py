@@ -7,7 +7,7 @@ an Oxigraph store with $this pre-bound (SEP-0007 substitutions, the same pre-bin
 once per focus node, and its solutions become ordinary SHACL results (focus node, path, value, message,
 severity, source shape and sh:SPARQLConstraintComponent). pyshacl keeps every core constraint: the
 shapes graph is split in two (`split`). A test checks that the split gives the same results as pyshacl
-alone on the fixtures.
+alone on the whole graph, on a sample of the fixtures.
 """
 
 from __future__ import annotations

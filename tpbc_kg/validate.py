@@ -344,7 +344,7 @@ def neighbourhood(base: Graph, entry: Graph, focus: Iterable[URIRef]) -> Graph:
     nodes' own and incoming triples, the triples of every node one link away, the types of the nodes two
     links away, and the nodes sharing a label (or any other property value) with a focus node.
     Validating against it gives the same results for the focus nodes as validating against the whole
-    graph (a test checks this on the fixtures), in a fraction of the time.
+    graph (a test checks this on a sample of the fixtures), in a fraction of the time.
     """
     graphs = (base, entry)
 
