@@ -82,46 +82,28 @@ def test_syntax_error_is_rejected_and_nothing_changes(project, tmp_path, capsys)
     assert _snapshot(project) == before
 
 
-def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch):
+@pytest.mark.parametrize(
+    "failure", [OSError("simulated disk error"), KeyboardInterrupt()], ids=["disk-error", "interrupt"]
+)
+def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch, failure):
     """Three templates touch several modules; the second rename fails, the first is rolled back."""
     before = _snapshot(project)
     real_replace = curate.os.replace
     calls = {"n": 0}
 
-    def flaky(src, dst):
+    def failing(src, dst):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("simulated disk error")
+            raise failure
         return real_replace(src, dst)
 
-    monkeypatch.setattr(curate.os, "replace", flaky)
-    entries = [
-        ROOT / "examples" / "gene.ttl",
-        ROOT / "examples" / "drug.ttl",
-        ROOT / "examples" / "trial.ttl",
-    ]
-    with pytest.raises(OSError, match="simulated"):
+    monkeypatch.setattr(curate.os, "replace", failing)
+    entries = [ROOT / "examples" / name for name in ("gene.ttl", "drug.ttl", "trial.ttl")]
+    with pytest.raises(type(failure)):
         curate.add(entries)
     assert calls["n"] >= 2, "the entry should touch at least two modules"
     assert _snapshot(project) == before
     assert not list((project / "ontology").rglob("*.tmp"))
-
-
-def test_interrupt_midway_leaves_every_module_unchanged(project, monkeypatch):
-    before = _snapshot(project)
-    real_replace = curate.os.replace
-    calls = {"n": 0}
-
-    def interrupted(src, dst):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(curate.os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        curate.add([ROOT / "examples" / "gene.ttl", ROOT / "examples" / "drug.ttl"])
-    assert _snapshot(project) == before
 
 
 def test_merged_block_is_deterministic_and_sorted():

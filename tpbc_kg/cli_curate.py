@@ -13,6 +13,14 @@ from tpbc_kg.paths import project_root
 _FORMATS = ["turtle", "json-ld", "nt", "xml"]
 
 
+_input_format_option = click.option(
+    "--input-format",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="Format of the entry files (default: from the extension).",
+)
+
+
 def _entry_paths(files: tuple[str, ...]) -> list[Path]:
     return [Path(f) for f in files]
 
@@ -28,12 +36,7 @@ def _entry_paths(files: tuple[str, ...]) -> list[Path]:
     show_default=True,
     help="Report format: text for people, json for machines, turtle for the W3C SHACL validation report.",
 )
-@click.option(
-    "--input-format",
-    type=click.Choice(_FORMATS),
-    default=None,
-    help="Format of the entry files (default: from the extension).",
-)
+@_input_format_option
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
 def validate_command(files: tuple[str, ...], output: str, input_format: str | None, strict: bool) -> int:
     """Validate the bundled graph (no FILES) or curator entry FILES (Turtle, JSON-LD, N-Triples) in the
@@ -52,12 +55,7 @@ def validate_command(files: tuple[str, ...], output: str, input_format: str | No
 
 @click.command("add")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--input-format",
-    type=click.Choice(_FORMATS),
-    default=None,
-    help="Format of the entry files (default: from the extension).",
-)
+@_input_format_option
 @click.option("--dry-run", is_flag=True, help="Show what would be added, write nothing.")
 def add_command(files: tuple[str, ...], input_format: str | None, dry_run: bool) -> int:
     """Validate entry FILES and merge them into the curated modules, all or nothing. Re-adding triples

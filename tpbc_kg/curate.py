@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -267,8 +267,3 @@ def describe_plan(outcome: AddOutcome, root: Path | None = None) -> str:
     if the_plan.already_present:
         lines.append(f"{the_plan.already_present} triple(s) were already present")
     return "\n".join(lines) + "\n"
-
-
-def iter_new_subjects(outcome: AddOutcome) -> Iterable[URIRef]:
-    for graph in outcome.plan.additions.values():
-        yield from (s for s in graph.subjects() if isinstance(s, URIRef))
