@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import Graph
 
 import tpbc_kg
+from tpbc_kg import api
 from tpbc_kg.load import bind_prefixes, load_schema, parse_into
 from tpbc_kg.paths import project_root
 
@@ -43,3 +45,18 @@ def shared() -> Path:
     if not (path / "reference").is_dir():
         pytest.fail(f"{path} is missing: clone the repository with ../shared beside it (see README)")
     return path
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A private copy of ontology/, shapes/ and queries/ that `add` may change."""
+    for folder in ("ontology", "shapes", "queries"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    monkeypatch.setenv("TPBC_KG_HOME", str(tmp_path))
+    api.reload()
+    from tpbc_kg import validate
+
+    validate.shapes_graph.cache_clear()
+    yield tmp_path
+    api.reload()
+    validate.shapes_graph.cache_clear()

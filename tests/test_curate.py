@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, RDFS, Graph
 
-from tpbc_kg import api, curate
+from tpbc_kg import curate
 from tpbc_kg.cli import main
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from tpbc_kg.namespace import TPBC
@@ -16,21 +15,6 @@ from tpbc_kg.paths import project_root
 
 ROOT = project_root()
 INVALID = Path(__file__).resolve().parent / "data" / "shapes" / "invalid"
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    """A private copy of ontology/, shapes/ and queries/ that `add` may change."""
-    for folder in ("ontology", "shapes", "queries"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
-    monkeypatch.setenv("TPBC_KG_HOME", str(tmp_path))
-    api.reload()
-    from tpbc_kg import validate
-
-    validate.shapes_graph.cache_clear()
-    yield tmp_path
-    api.reload()
-    validate.shapes_graph.cache_clear()
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from tpbc_kg import export as _export
 from tpbc_kg import show as _show
 from tpbc_kg import stats as _stats
-from tpbc_kg.load import load
+from tpbc_kg import store as _store
+from tpbc_kg.load import bind_prefixes, load, module_files
 from tpbc_kg.resolve import resolve
 
 
@@ -47,9 +49,85 @@ def query_graph() -> Graph:
     return graph
 
 
+def _fill_store(store: ox.Store) -> None:
+    """The query graph's triples, without building the merged rdflib copy."""
+    _store.load_graph(store, bundled_graph())
+    _store.load_graph(store, inferred_triples())
+
+
+def bundled_sources() -> list[Path]:
+    """What the bundled query graph is made of: the ontology and curated modules, and the reasoner's
+    rules (a change to them changes the inferred triples)."""
+    from tpbc_kg import reason
+
+    return [*module_files(), Path(reason.__file__)]
+
+
+def _store_prefixes() -> dict[str, str]:
+    return _store.prefixes_of(bind_prefixes(Graph()))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tpbc-kg")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def store_for(location: str | Path | None = None) -> _store.QueryStore:
+    """A new store holding the bundled graph plus its inferred triples. location: "oxigraph" (the
+    default, in memory), "memory" (rdflib) or a folder for a persistent Oxigraph store (opened as it
+    is when its sources have not changed since it was built, rebuilt otherwise)."""
+    location = _store.DEFAULT_STORE if location is None else location
+    if location == "memory":
+        return _store.MemoryStore(query_graph())
+    if location == "oxigraph":
+        store = ox.Store()
+        _fill_store(store)
+        return _store.OxigraphStore(store, _store_prefixes())
+    _check_not_a_typo(str(location))
+    sources = bundled_sources()
+    return _store.open_persistent(
+        Path(location),
+        _store.fingerprint(sources, extra=[_version()]),
+        _fill_store,
+        _store_prefixes(),
+        on_rebuild=_say,
+    )
+
+
+def _check_not_a_typo(location: str) -> None:
+    """A bare word close to a store kind ("oxigrpah") is a typo, not a folder to create."""
+    import difflib
+
+    path = Path(location)
+    if path.exists() or len(path.parts) > 1:
+        return
+    close = difflib.get_close_matches(location.casefold(), _store.STORE_KINDS, n=1, cutoff=0.6)
+    if close:
+        raise _store.StoreError(
+            f"--store {location}: did you mean {close[0]}? (a folder in the current directory: ./{location})"
+        )
+
+
+def _say(message: str) -> None:
+    import click
+
+    click.echo(f"tpbc-kg: store: {message}", err=True)
+
+
+@cache
+def query_store(location: str | Path | None = None) -> _store.QueryStore:
+    """The store the canned queries run on, opened once per process (see store_for)."""
+    return store_for(location)
+
+
 def reload() -> None:
-    """Forget the parsed graphs (after the curated modules changed, or TPBC_KG_HOME moved)."""
-    for cached in (bundled_graph, inferred_triples, query_graph):
+    """Forget the parsed graphs and opened stores (after the curated modules changed, or TPBC_KG_HOME
+    moved)."""
+    for cached in (bundled_graph, inferred_triples, query_graph, query_store):
         cached.cache_clear()
 
 

@@ -19,6 +19,7 @@ from tpbc_kg import api
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
 from tpbc_kg.load import InputError
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
+from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
 
@@ -33,6 +34,17 @@ _format_option = click.option(
 )
 _width_option = click.option(
     "--width", type=click.IntRange(min=20), default=None, help="Table width (default: the terminal's)."
+)
+store_option = click.option(
+    "--store",
+    "store",
+    default=DEFAULT_STORE,
+    show_default=True,
+    metavar="oxigraph|memory|DIR",
+    envvar="TPBC_KG_STORE",
+    help="Where the query runs: oxigraph (in memory), memory (rdflib's engine) or a folder holding a "
+    "persistent Oxigraph store (built on first use, rebuilt when the curated modules change). "
+    "Default from TPBC_KG_STORE.",
 )
 
 
@@ -85,15 +97,17 @@ def queries_command(width: int | None) -> None:
 )
 @_format_option
 @_width_option
-def query_command(name: str, params: tuple[str, ...], fmt: str, width: int | None) -> None:
+@store_option
+def query_command(name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str) -> None:
     """Answer the canned query NAME (see `tpbc-kg queries`), for example:
 
     tpbc-kg query drugs-bypassing-resistance --param mechanism="PTEN loss"
     """
     values = parse_params(params)
-    graph = api.query_graph()
-    result = execute(graph, canned_query(name), values)
-    click.echo(render(fmt, result.vars, result.rows, labeller(graph), width), nl=False)
+    query = canned_query(name)
+    source = api.query_store(store)
+    result = execute(source, query, values)
+    click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
 
 
 def read_query_argument(argument: str) -> tuple[str, str]:
@@ -117,19 +131,20 @@ def read_query_argument(argument: str) -> tuple[str, str]:
 @click.argument("query_or_file", metavar="QUERY-OR-FILE")
 @_format_option
 @_width_option
-def sparql_command(query_or_file: str, fmt: str, width: int | None) -> None:
+@store_option
+def sparql_command(query_or_file: str, fmt: str, width: int | None, store: str) -> None:
     """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
     tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
     format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
-    text, source = read_query_argument(query_or_file)
-    graph = api.query_graph()
-    answer = run_sparql(graph, text, source)
+    text, where = read_query_argument(query_or_file)
+    source = api.query_store(store)
+    answer = run_sparql(source, text, where)
     if isinstance(answer, bool):
         click.echo(render_boolean(fmt, answer), nl=False)
     elif isinstance(answer, Graph):
         click.echo(answer.serialize(format="turtle"), nl=False)
     else:
-        click.echo(render(fmt, answer.vars, answer.rows, labeller(graph), width), nl=False)
+        click.echo(render(fmt, answer.vars, answer.rows, labeller(source.names()), width), nl=False)
 
 
 QUERIES_COMMAND: click.Command = queries_command

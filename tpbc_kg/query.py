@@ -37,6 +37,7 @@ from rdflib.term import BNode, Node
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
 from tpbc_kg.resolve import AmbiguousEntity, NameIndex, ResolutionError, UnknownEntity
+from tpbc_kg.store import MemoryStore, QueryStore
 
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z_-]+)\s*:\s*(.*)$")
 _PARAMETER = re.compile(
@@ -316,15 +317,32 @@ def type_label(graph: Graph, type_name: str) -> str:
     return str(graph.value(TPBC[type_name], RDFS.label) or type_name)
 
 
+_typed_cache: dict[tuple[int, int, str], tuple[weakref.ref[Graph], set[Node] | None, NameIndex]] = {}
+
+
+def typed_index(graph: Graph, type_name: str) -> tuple[set[Node] | None, NameIndex]:
+    """(the nodes a parameter of this type may name, the names of just those nodes), built once per
+    graph and type: on a large graph, restricting the index costs far more than answering the query."""
+    key = (id(graph), len(graph), type_name)
+    cached = _typed_cache.get(key)
+    if cached and cached[0]() is graph:
+        return cached[1], cached[2]
+    allowed = allowed_nodes(graph, type_name)
+    index = name_index(graph)
+    if allowed is not None:
+        index = _restricted(index, allowed)
+    for stale in [k for k, v in _typed_cache.items() if v[0]() is None]:
+        del _typed_cache[stale]
+    _typed_cache[key] = (weakref.ref(graph), allowed, index)
+    return allowed, index
+
+
 def resolve_value(graph: Graph, parameter: Parameter, value: str) -> Node:
     """The node (or literal) a parameter value means; raises UnknownParameterValue /
     AmbiguousParameterValue with close matches, or ParameterError for a literal that does not parse."""
     if parameter.type in LITERAL_TYPES:
         return _literal(parameter, value)
-    allowed = allowed_nodes(graph, parameter.type)
-    index = name_index(graph)
-    if allowed is not None:
-        index = _restricted(index, allowed)
+    allowed, index = typed_index(graph, parameter.type)
     label = type_label(graph, parameter.type)
     try:
         node = index.resolve(value)
@@ -409,17 +427,24 @@ def normalise_rows(
 
 
 @lru_cache(maxsize=64)
-def _prepared(text: str) -> Any:
+def prepared_query(text: str) -> Any:
     """The parsed query, kept: rdflib spends as long parsing a canned query as answering it."""
     return parse_sparql(text)
 
 
-def execute(graph: Graph, query: QueryFile, values: Mapping[str, str] | None = None) -> QueryResult:
+def as_store(source: Graph | QueryStore) -> QueryStore:
+    """A store for source: an rdflib Graph is queried in place (rdflib's engine), a store as it is."""
+    return MemoryStore(source) if isinstance(source, Graph) else source
+
+
+def execute(
+    source: Graph | QueryStore, query: QueryFile, values: Mapping[str, str] | None = None
+) -> QueryResult:
     """Answer a canned query with parameter values given as names (resolved and bound by the engine)."""
-    bindings = bind_parameters(graph, query, values or {})
-    result = graph.query(_prepared(query.text), initBindings=bindings)
-    vars_ = [str(v) for v in result.vars or []]
-    return QueryResult(vars_, normalise_rows(vars_, result, query.list_columns), query.list_columns)
+    store = as_store(source)
+    bindings = bind_parameters(store.names(), query, values or {})
+    vars_, rows = store.select(query.text, bindings)
+    return QueryResult(vars_, normalise_rows(vars_, rows, query.list_columns), query.list_columns)
 
 
 def _syntax_error(error: Exception, text: str, source: str) -> SparqlSyntaxError:
@@ -475,20 +500,25 @@ def _algebra_names(node: Any) -> Iterable[str]:
             yield from _algebra_names(value)
 
 
-def run_sparql(graph: Graph, text: str, source: str = "<query>") -> QueryResult | bool | Graph:
+def predeclared_prefixes() -> dict[str, str]:
+    from tpbc_kg.load import bind_prefixes
+
+    return {prefix: str(ns) for prefix, ns in bind_prefixes(Graph()).namespaces() if prefix}
+
+
+def run_sparql(source: Graph | QueryStore, text: str, where: str = "<query>") -> QueryResult | bool | Graph:
     """An ad-hoc query: SELECT gives a QueryResult, ASK a bool, CONSTRUCT/DESCRIBE a Graph. The tpbc:, kg:,
-    rdf:, rdfs:, owl:, xsd:, skos: and dcterms: prefixes are predeclared. SERVICE is refused: rdflib would
-    fetch from the network, and the graph is all local."""
-    prepared = parse_sparql(text, source)
+    rdf:, rdfs:, owl:, xsd:, skos: and dcterms: prefixes are predeclared. The text is parsed by rdflib
+    first, whatever the store, so a syntax error is reported with its line and column. SERVICE is
+    refused: the engine would fetch from the network, and the graph is all local."""
+    prepared = parse_sparql(text, where)
     if "ServiceGraphPattern" in set(_algebra_names(prepared.algebra)):
-        raise SparqlSyntaxError(source, "SERVICE (a remote endpoint) is not supported; query the local graph")
-    result = graph.query(prepared)
-    if result.type == "ASK":
-        return bool(result.askAnswer)
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return result.graph  # type: ignore[return-value]
-    vars_ = [str(v) for v in result.vars or []]
-    return QueryResult(vars_, normalise_rows(vars_, result, frozenset()))
+        raise SparqlSyntaxError(where, "SERVICE (a remote endpoint) is not supported; query the local graph")
+    answer = as_store(source).sparql(text, predeclared_prefixes())
+    if isinstance(answer, bool | Graph):
+        return answer
+    vars_, rows = answer
+    return QueryResult(vars_, normalise_rows(vars_, rows, frozenset()))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -561,17 +591,26 @@ def ask(
 
 
 def ask(
-    name: str, graph: Graph | None = None, *, sparql_json: bool = False, **params: str
+    name: str,
+    graph: Graph | QueryStore | None = None,
+    *,
+    sparql_json: bool = False,
+    store: str | Path | None = None,
+    **params: str,
 ) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], dict[str, Any]]:
     """Answer the canned query `name` (a file of queries/) with parameters given by name, label, synonym,
     CURIE or IRI: `ask("drugs-bypassing-resistance", mechanism="PTEN loss")`. Rows are dicts (see the
-    module docstring); with sparql_json=True also the W3C SPARQL 1.1 JSON results document."""
+    module docstring); with sparql_json=True also the W3C SPARQL 1.1 JSON results document.
+
+    The bundled graph (with inferred triples) is asked on the default store (in-memory Oxigraph);
+    store="memory" asks rdflib instead and store="some/folder" a persistent Oxigraph store. A graph or
+    store passed as `graph` is asked directly."""
     from tpbc_kg import api
     from tpbc_kg.formats import sparql_json as to_json
 
-    graph = graph if graph is not None else api.query_graph()
-    result = execute(graph, canned_query(name), params)
-    rows = to_dicts(graph, result)
+    source = as_store(graph) if graph is not None else api.query_store(store)
+    result = execute(source, canned_query(name), params)
+    rows = to_dicts(source.names(), result)
     if sparql_json:
         return rows, to_json(result.vars, result.rows)
     return rows
@@ -590,6 +629,7 @@ __all__ = [
     "UnknownParameterValue",
     "UnknownQuery",
     "allowed_nodes",
+    "as_store",
     "ask",
     "bind_parameters",
     "canned_queries",

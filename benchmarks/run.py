@@ -1,0 +1,422 @@
+"""Benchmark: the default configuration (Oxigraph store, neighbourhood + hybrid validation) against the
+naive baseline (rdflib's in-memory store, pyshacl over the whole graph), on the bundled graph and on
+synthetic graphs of 100k and 1M triples (benchmarks/generate.py). Prints one markdown table per size.
+
+usage: python benchmarks/run.py            # bundled, 100k and 1M (about half an hour on 2 cores)
+       python benchmarks/run.py --quick    # bundled and 100k only, under 5 minutes
+       python benchmarks/run.py -o benchmarks/RESULTS.md
+
+Each configuration runs in its own fresh process, so its peak memory (ru_maxrss) is its own. Canned
+queries run once to warm up (parsing, name index) and then --runs times; p50 and p95 are reported. A
+naive step that would run for minutes is stopped at its time limit and reported as "> limit"; its ratio
+is then a lower bound (">"). Parameters are given as IRIs: in the synthetic graphs every copy of a trial
+shares its acronym, so a name would be ambiguous.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import platform
+import resource
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CACHE = Path(tempfile.gettempdir()) / "tpbc-kg-bench"
+SIZES = {"bundled": 0, "100k": 100_000, "1M": 1_000_000}
+ENTRY = ROOT / "examples" / "trial.ttl"
+
+
+# ------------------------------------------------------------------------------------------------------
+# Inputs
+# ------------------------------------------------------------------------------------------------------
+
+
+def dataset(size: str, quiet: bool) -> tuple[Path, str]:
+    """(Turtle file, IRI suffix of the copy whose entities the query parameters name)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"kg-{size}.ttl"
+    if size == "bundled":
+        from tpbc_kg import api
+
+        api.export_file("turtle", path)
+        return path, ""
+    if not path.is_file():
+        if not quiet:
+            print(f"generating {size} ...", file=sys.stderr)
+        import generate
+
+        generate.write(generate.generate(SIZES[size], seed=1), path)
+    return path, "-s0"
+
+
+def query_cases(suffix: str) -> list[tuple[str, dict[str, str]]]:
+    """Every canned query with its header's example parameters, each resolved to an IRI on the bundled
+    graph and moved to the copy the synthetic graph keeps (suffix)."""
+    from tpbc_kg import api
+    from tpbc_kg.query import canned_queries, resolve_value
+
+    graph = api.query_graph()
+    cases = []
+    for query in canned_queries():
+        words = shlex.split(query.example)
+        pairs = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("--param", "-p")]
+        params = {}
+        for pair in pairs:
+            name, value = pair.split("=", 1)
+            parameter = next(p for p in query.parameters if p.name == name)
+            node = resolve_value(graph, parameter, value)
+            kg = "https://w3id.org/tpbc-kg/id/"
+            params[name] = str(node) + suffix if str(node).startswith(kg) else str(node)
+        cases.append((query.name, params))
+    return cases
+
+
+# ------------------------------------------------------------------------------------------------------
+# Measuring
+# ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """Seconds per run (None: stopped at its limit), or a note why the step was not run."""
+
+    runs: list[float] = field(default_factory=list)
+    limit: float | None = None
+    note: str = ""
+
+    @property
+    def p50(self) -> float | None:
+        return statistics.median(self.runs) if self.runs else None
+
+    @property
+    def p95(self) -> float | None:
+        if not self.runs:
+            return None
+        ordered = sorted(self.runs)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(action: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def repeated(action: Callable[[], Any], runs: int, budget: float) -> Measure:
+    """One warm-up, then up to `runs` timed runs, fewer if they would take more than budget seconds."""
+    warm = timed(action)
+    if warm > budget:
+        return Measure([warm], note="1 run (slow)")
+    measured = []
+    while len(measured) < runs and (sum(measured) < budget or len(measured) < 2):
+        measured.append(timed(action))
+    return Measure(measured)
+
+
+def limited(action: Callable[[], Any], limit: float) -> Measure:
+    """Run action in a forked child (which shares the parent's loaded graph); stop it at limit seconds."""
+    context = mp.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def child() -> None:
+        send.send(timed(action))
+
+    process = context.Process(target=child)
+    process.start()
+    if receive.poll(limit):
+        elapsed = receive.recv()
+        process.join()
+        return Measure([elapsed])
+    process.kill()
+    process.join()
+    return Measure([], limit=limit, note=f"stopped at {limit:.0f} s")
+
+
+def peak_memory_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ------------------------------------------------------------------------------------------------------
+# The two configurations (each runs in a fresh process)
+# ------------------------------------------------------------------------------------------------------
+
+
+def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> dict[str, Measure]:
+    import pyoxigraph as ox
+
+    from tpbc_kg import store as kgstore
+    from tpbc_kg import validate
+    from tpbc_kg.api import _store_prefixes
+    from tpbc_kg.query import canned_query, execute
+
+    results: dict[str, Measure] = {}
+    holder: dict[str, Any] = {}
+
+    def load() -> None:
+        holder["store"] = ox.Store()
+        holder["store"].bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+
+    results["load Turtle"] = Measure([timed(load)])
+    store = kgstore.OxigraphStore(holder["store"], _store_prefixes())
+    with tempfile.TemporaryDirectory(dir=CACHE) as folder:
+        fingerprint = kgstore.fingerprint([path])
+        results["build persistent store"] = Measure(
+            [timed(lambda: kgstore.open_persistent(Path(folder) / "kg", fingerprint, fill))]
+        )
+
+        def reopen() -> None:
+            opened = kgstore.open_persistent(Path(folder) / "kg", fingerprint, fill)
+            assert len(opened.store) > 0
+            del opened
+
+        results["reopen persistent store"] = repeated(reopen, runs, 10)
+    results["name index (first parameterised query)"] = Measure([timed(store.names)])
+    for name, params in query_cases(suffix):
+        query = canned_query(name)
+        results[f"query {name}"] = repeated(lambda q=query, p=params: execute(store, q, p), runs, 20)
+    entry = validate.read_entries([ENTRY])
+    results["new-entry validation"] = repeated(
+        lambda: validate.validate_entry_graph(entry, [ENTRY], base=store), runs, 20
+    )
+    graph = _rdflib_graph(path)
+    results["full validation"] = Measure([timed(lambda: validate.validate_graph(graph, [path]))])
+    results["export Turtle"] = Measure([timed(lambda: store.serialize("turtle"))])
+    results["export JSON-LD"] = Measure([timed(lambda: _json_ld(graph))])
+    return results
+
+
+def fill(store: Any) -> None:
+    from tpbc_kg.store import load_files
+
+    load_files(store, [Path(os.environ["TPBC_BENCH_FILE"])])
+
+
+def naive_configuration(path: Path, suffix: str, runs: int, quick: bool) -> dict[str, Measure]:
+    from tpbc_kg.query import canned_query, execute
+    from tpbc_kg.store import MemoryStore
+
+    results: dict[str, Measure] = {}
+    holder: dict[str, Any] = {}
+    results["load Turtle"] = Measure([timed(lambda: holder.setdefault("graph", _rdflib_graph(path)))])
+    graph = holder["graph"]
+    results["reopen persistent store"] = Measure(results["load Turtle"].runs, note="no store: parse again")
+    query_limit = 30.0 if len(graph) < 500_000 else 20.0
+    memory = MemoryStore(graph)
+    for name, params in query_cases(suffix):
+        query = canned_query(name)
+
+        def answer(q: Any = query, p: dict[str, str] = params) -> None:
+            execute(memory, q, p)
+
+        first = limited(answer, query_limit)
+        results[f"query {name}"] = repeated(answer, runs, 20) if first.runs else first
+    results["new-entry validation"] = limited(lambda: _naive_entry_validation(graph), 120 if quick else 300)
+    full_limit = 90 if quick else 600
+    results["full validation"] = limited(lambda: _naive_pyshacl(graph, None), full_limit)
+    results["export Turtle"] = Measure([timed(lambda: graph.serialize(format="turtle"))])
+    results["export JSON-LD"] = limited(lambda: _json_ld(graph), 300)
+    return results
+
+
+def _rdflib_graph(path: Path) -> Any:
+    from rdflib import Graph
+
+    return Graph().parse(path, format="turtle")
+
+
+def _json_ld(graph: Any) -> str:
+    from tpbc_kg.export import serialize
+
+    return serialize(graph, "json-ld")
+
+
+def _naive_pyshacl(data: Any, focus: list[Any] | None) -> Any:
+    """pyshacl as a user would call it: the whole data graph, every shape, nothing remembered."""
+    import pyshacl
+
+    from tpbc_kg.validate import shapes_graph
+
+    return pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        inplace=True,
+        focus_nodes=focus,
+    )
+
+
+def _naive_entry_validation(graph: Any) -> Any:
+    """The entry merged into the whole graph and validated there (its nodes as focus nodes)."""
+    from tpbc_kg import validate
+
+    entry = validate.read_entries([ENTRY])
+    with validate.overlaid(graph, entry) as data:
+        return _naive_pyshacl(data, validate.entry_focus_nodes(entry))
+
+
+def in_fresh_process(configuration: str, path: Path, suffix: str, runs: int, quick: bool) -> dict[str, Any]:
+    """Run one configuration in a new interpreter (spawned, not forked: nothing loaded is shared)."""
+    context = mp.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_run_configuration, args=(send, configuration, str(path), suffix, runs, quick)
+    )
+    process.start()
+    outcome = receive.recv()
+    process.join()
+    return outcome
+
+
+def _run_configuration(send: Any, configuration: str, path: str, suffix: str, runs: int, quick: bool) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    os.environ["TPBC_BENCH_FILE"] = path
+    run = default_configuration if configuration == "default" else naive_configuration
+    results = run(Path(path), suffix, runs, quick)
+    send.send({"results": results, "peak": peak_memory_mib()})
+
+
+# ------------------------------------------------------------------------------------------------------
+# Reporting
+# ------------------------------------------------------------------------------------------------------
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 1:
+        return f"{value * 1000:.1f} ms"
+    return f"{value:.2f} s"
+
+
+def cell(measure: Measure | None, which: str = "p50") -> str:
+    if measure is None:
+        return "–"
+    if not measure.runs:
+        return f"> {measure.limit:.0f} s" if measure.limit else measure.note or "–"
+    value = measure.p50 if which == "p50" else measure.p95
+    return seconds(value)
+
+
+def ratio(default: Measure | None, naive: Measure | None) -> tuple[str, float | None]:
+    if default is None or naive is None or not default.runs or default.p50 in (None, 0):
+        return "–", None
+    if not naive.runs:
+        if naive.limit:
+            value = naive.limit / default.p50
+            return f"> {value:,.0f}×", value
+        return "–", None
+    value = naive.p50 / default.p50
+    return f"{value:,.1f}×" if value < 100 else f"{value:,.0f}×", value
+
+
+def table(
+    size: str, triples: int, default: dict[str, Any], naive: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    rows = [
+        f"### {size} ({triples:,} triples)",
+        "",
+        "| step | default p50 | default p95 | naive p50 | naive p95 | naive / default |",
+        "|---|---|---|---|---|---|",
+    ]
+    ratios: dict[str, float | None] = {}
+    for step, measure in default["results"].items():
+        other = naive["results"].get(step)
+        text, value = ratio(measure, other)
+        ratios[step] = value
+        note = f" ({measure.note})" if measure.note and measure.runs else ""
+        other_note = f" ({other.note})" if other is not None and other.note and other.runs else ""
+        rows.append(
+            f"| {step} | {cell(measure)}{note} | {cell(measure, 'p95')} | "
+            f"{cell(other)}{other_note} | {cell(other, 'p95')} | {text} |"
+        )
+    peak = naive["peak"] / default["peak"]
+    rows.append(f"| peak memory | {default['peak']:,.0f} MiB | | {naive['peak']:,.0f} MiB | | {peak:.1f}× |")
+    return "\n".join(rows) + "\n", ratios
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    libraries = ", ".join(
+        f"{name} {version(name)}" for name in ("rdflib", "pyoxigraph", "pyshacl", "owlready2")
+    )
+    return (
+        f"Machine: {os.cpu_count()} cores, {memory:.0f} GiB memory, "
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}; {libraries}."
+    )
+
+
+def summary(ratios: dict[str, float | None]) -> str:
+    queries = [v for k, v in ratios.items() if k.startswith("query ") and v is not None]
+    median_query = statistics.median(queries) if queries else None
+
+    def text(value: float | None) -> str:
+        return "–" if value is None else f"{value:,.1f}"
+
+    return (
+        f"ratios vs naive at 100k: load {text(ratios.get('load Turtle'))}x, "
+        f"median query {text(median_query)}x, entry validation {text(ratios.get('new-entry validation'))}x"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the bundled graph and 100k only")
+    parser.add_argument("--sizes", default=None, help="comma-separated: bundled,100k,1M")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per query after the warm-up")
+    parser.add_argument("--quiet", action="store_true", help="print only the tables")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="also write the report here")
+    args = parser.parse_args(argv)
+    sizes = args.sizes.split(",") if args.sizes else (["bundled", "100k"] if args.quick else list(SIZES))
+    report = [f"# Benchmark: default configuration vs naive baseline\n\n{machine()}\n"]
+    print(report[0])
+    ratios_100k: dict[str, float | None] = {}
+    for size in sizes:
+        path, suffix = dataset(size, args.quiet)
+        if not args.quiet:
+            print(f"{size}: default configuration ...", file=sys.stderr)
+        default = in_fresh_process("default", path, suffix, args.runs, args.quick)
+        if not args.quiet:
+            print(f"{size}: naive baseline ...", file=sys.stderr)
+        naive = in_fresh_process("naive", path, suffix, args.runs, args.quick)
+        from rdflib import Graph
+
+        triples = len(Graph().parse(path)) if size == "bundled" else _count(path)
+        text, ratios = table(size, triples, default, naive)
+        print(text, flush=True)
+        report.append(text)
+        if size == "100k":
+            ratios_100k = ratios
+    line = summary(ratios_100k)
+    print(line)
+    report.append(line + "\n")
+    if args.output:
+        from tpbc_kg.export import write_atomic
+
+        write_atomic(args.output, "\n".join(report))
+    return 0
+
+
+def _count(path: Path) -> int:
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return len(store)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
