@@ -20,13 +20,22 @@ from tpbc_kg.cli_reason import REASON_COMMAND
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
+from tpbc_kg.progress import set_quiet
 from tpbc_kg.resolve import ResolutionError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tpbc-kg")
-def cli() -> None:
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    envvar="TPBC_KG_QUIET",
+    help="No progress bars (they are drawn only on a terminal anyway).",
+)
+def cli(quiet: bool) -> None:
     """Query, inspect and export the triple-positive breast cancer knowledge graph."""
+    set_quiet(quiet)
 
 
 @cli.command()

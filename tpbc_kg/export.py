@@ -71,4 +71,10 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def export(graph: Graph, fmt: str, path: Path) -> None:
-    write_atomic(path, serialize(graph, fmt))
+    from tpbc_kg.progress import progress
+
+    with progress(f"exporting {fmt}", total=2) as advance:
+        text = serialize(graph, fmt)
+        advance()
+        write_atomic(path, text)
+        advance()

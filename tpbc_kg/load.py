@@ -115,20 +115,24 @@ def parse_into(graph: Graph, path: Path, fmt: str | None = None) -> Graph:
 
 def _walk_imports(graph: Graph, root: URIRef, resolver: dict[URIRef, Path]) -> list[Path]:
     """Parse root and everything it imports, transitively, into graph; return the files in order."""
+    from tpbc_kg.progress import progress
+
     files: list[Path] = []
     pending = [root]
     visited: set[URIRef] = set()
-    while pending:
-        iri = pending.pop(0)
-        if iri in visited:
-            continue
-        visited.add(iri)
-        path = resolver.get(iri)
-        if path is None:
-            raise InputError(catalog_path(), f"owl:imports {iri} has no entry in the catalog; add one")
-        parse_into(graph, path)
-        files.append(path)
-        pending.extend(sorted(graph.objects(iri, OWL.imports), key=str))
+    with progress("loading modules", unit="file") as advance:
+        while pending:
+            iri = pending.pop(0)
+            if iri in visited:
+                continue
+            visited.add(iri)
+            path = resolver.get(iri)
+            if path is None:
+                raise InputError(catalog_path(), f"owl:imports {iri} has no entry in the catalog; add one")
+            parse_into(graph, path)
+            advance()
+            files.append(path)
+            pending.extend(sorted(graph.objects(iri, OWL.imports), key=str))
     return files
 
 

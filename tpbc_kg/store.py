@@ -333,19 +333,25 @@ def open_persistent(
         ) from None
 
 
-def load_files(store: ox.Store, files: Sequence[Path], progress: Callable[[int], None] | None = None) -> None:
-    """Bulk-load RDF files into store (format from each file's extension)."""
-    for path in files:
-        fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".").lower())
-        if fmt is None:
-            raise StoreError(f"{path}: unknown RDF format; use .ttl, .nt, .nq, .rdf or .jsonld")
-        try:
-            store.bulk_load(path=str(path), format=fmt)
-        except SyntaxError as error:
-            from tpbc_kg.load import InputError
+def load_files(store: ox.Store, files: Sequence[Path]) -> None:
+    """Bulk-load RDF files into store (format from each file's extension), with a progress bar."""
+    from tpbc_kg.progress import progress
 
-            raise InputError(
-                Path(path), f"{fmt.name} syntax error: {error}; fix the file and retry"
-            ) from None
-        if progress is not None:
-            progress(os.path.getsize(path))
+    total = sum(os.path.getsize(path) for path in files)
+    with progress("loading into Oxigraph", total=total, unit="B") as advance:
+        for path in files:
+            load_file(store, Path(path))
+            advance(os.path.getsize(path))
+
+
+def load_file(store: ox.Store, path: Path) -> None:
+    """Bulk-load one RDF file; a syntax error is an InputError naming the file and position."""
+    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".").lower())
+    if fmt is None:
+        raise StoreError(f"{path}: unknown RDF format; use .ttl, .nt, .nq, .rdf or .jsonld")
+    try:
+        store.bulk_load(path=str(path), format=fmt)
+    except SyntaxError as error:
+        from tpbc_kg.load import InputError
+
+        raise InputError(path, f"{fmt.name} syntax error: {error}; fix the file and retry") from None

@@ -25,7 +25,8 @@ from tpbc_kg import shacl_sparql
 from tpbc_kg.api import bundled_graph
 from tpbc_kg.load import bind_prefixes, guess_format, parse_into
 from tpbc_kg.paths import shapes_dir
-from tpbc_kg.store import OxigraphStore, to_oxigraph, to_rdflib, to_store
+from tpbc_kg.progress import progress
+from tpbc_kg.store import MemoryStore, OxigraphStore, to_oxigraph, to_rdflib, to_store
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KG_PREFIX = "https://w3id.org/tpbc-kg/id/"
@@ -163,8 +164,9 @@ def run_engine(
     for target in parts.targets:
         for node in shacl_sparql.target_nodes(store, shapes_graph(), target.shape, [target]):
             targeted.add((target.shape, SH.targetNode, node))
-    with overlaid(parts.core, targeted) as core:
+    with overlaid(parts.core, targeted) as core, progress("core constraints (pyshacl)", total=1) as advance:
         report = _pyshacl(data, core, focus)
+        advance()
     added = shacl_sparql.run_constraints(
         store, parts, shapes_graph(), report, set(focus) if focus is not None else None
     )
@@ -331,7 +333,7 @@ def entry_focus_nodes(entry: Graph) -> list[URIRef]:
 def validate_entries(
     files: Sequence[Path],
     fmt: str | None = None,
-    base: Graph | OxigraphStore | None = None,
+    base: Graph | OxigraphStore | MemoryStore | None = None,
     engine: str = "hybrid",
 ) -> ValidationReport:
     """Validate curator entry files in the context of the bundled graph, or of base (any rdflib Graph,
@@ -475,7 +477,9 @@ class StoreLookup:
 _STORE_LOOKUPS: dict[int, StoreLookup] = {}
 
 
-def base_lookup(base: Graph | OxigraphStore) -> BaseLookup:
+def base_lookup(base: Graph | OxigraphStore | MemoryStore) -> BaseLookup:
+    if isinstance(base, MemoryStore):
+        base = base.graph
     if isinstance(base, Graph):
         return GraphLookup.of(base)
     lookup = _STORE_LOOKUPS.get(id(base))
@@ -484,7 +488,7 @@ def base_lookup(base: Graph | OxigraphStore) -> BaseLookup:
     return lookup
 
 
-def neighbourhood(base: Graph | OxigraphStore, entry: Graph, focus: Iterable[URIRef]) -> Graph:
+def neighbourhood(base: Graph | OxigraphStore | MemoryStore, entry: Graph, focus: Iterable[URIRef]) -> Graph:
     """The part of base + entry that the shapes consult when they validate the focus nodes.
 
     Every constraint looks at most two links away from its focus node (an outcome's arm's study, an
@@ -546,7 +550,10 @@ def neighbourhood(base: Graph | OxigraphStore, entry: Graph, focus: Iterable[URI
 
 
 def validate_entry_graph(
-    entry: Graph, files: Sequence[Path], base: Graph | OxigraphStore | None = None, engine: str = "hybrid"
+    entry: Graph,
+    files: Sequence[Path],
+    base: Graph | OxigraphStore | MemoryStore | None = None,
+    engine: str = "hybrid",
 ) -> ValidationReport:
     """Validate an already parsed entry: only its own IRIs are focus nodes, the rest is context."""
     focus = entry_focus_nodes(entry)
