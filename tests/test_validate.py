@@ -290,7 +290,7 @@ def test_strict_turns_warnings_into_failures(tmp_path, capsys):
 def test_validate_without_files_checks_the_bundled_graph(capsys, monkeypatch, bundled_report):
     """The command validates the whole graph when given no files (the report itself is the module's)."""
     asked = []
-    monkeypatch.setattr(validate, "validate_graph", lambda *a, **k: asked.append(a or k) or bundled_report)
+    monkeypatch.setattr(validate, "validate_graph", lambda *a, **k: asked.append((a, k)) or bundled_report)
     assert main(["validate"]) == EXIT_OK
-    assert asked == [()]
+    assert asked == [((), {})]
     assert "the whole graph: 0 violation(s)" in capsys.readouterr().out
