@@ -4,9 +4,9 @@ The curated graph (schema + modules) is copied as a whole, again and again: in c
 individual kg:X becomes kg:X-sk, links between individuals stay inside the copy, labels get a " [sk]"
 suffix so that no two entities of a class share a label, and numeric outcome and finding values are
 perturbed by a few percent. Each copy therefore has exactly the curated graph's classes, properties and
-degree distributions, and the references keep resolving. The schema appears once. Copies are added until
-the requested number of triples is reached (the last copy is cut at a subject boundary), so the output is
-deterministic for a given --triples and --seed.
+degree distributions. The schema and the references (with their unique numbers) appear once and every
+copy cites them. Whole copies are added until at least the requested number of triples is reached, so
+the output conforms to shapes/ and is deterministic for a given --triples and --seed.
 
 usage: python benchmarks/generate.py --triples 100000 --seed 1 -o /tmp/kg-100k.nt
        (.nt or .ttl; Turtle is written by Oxigraph)
@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,6 +30,7 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PERTURBED = {TPBC + "value", TPBC + "valueLow", TPBC + "valueHigh"}
 
 
+@cache
 def _curated_triples() -> tuple[list[ox.Triple], list[ox.Triple]]:
     """(schema triples, curated triples grouped by subject) of the bundled graph."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,10 +51,26 @@ def _curated_triples() -> tuple[list[ox.Triple], list[ox.Triple]]:
     return sorted(schema, key=key), sorted(curated, key=key)
 
 
+SHARED_CLASSES = {TPBC + "Reference", TPBC + "SourceDocument"}
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def shared_subjects(curated: list[ox.Triple]) -> set[str]:
+    """The references and source documents: every copy cites the same ones (a reference number is unique,
+    as the shapes require), so they are written once and never cloned."""
+    return {
+        t.subject.value
+        for t in curated
+        if t.predicate.value == RDF_TYPE
+        and isinstance(t.object, ox.NamedNode)
+        and t.object.value in SHARED_CLASSES
+    }
+
+
 def _clone_term(
-    term: ox.NamedNode | ox.BlankNode | ox.Literal, suffix: str
+    term: ox.NamedNode | ox.BlankNode | ox.Literal, suffix: str, shared: set[str] = frozenset()
 ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, ox.NamedNode) and term.value.startswith(KG):
+    if isinstance(term, ox.NamedNode) and term.value.startswith(KG) and term.value not in shared:
         return ox.NamedNode(term.value + suffix)
     return term
 
@@ -67,10 +84,12 @@ def _perturb(literal: ox.Literal, rng: random.Random) -> ox.Literal:
     return ox.Literal(str(new), datatype=ox.NamedNode(XSD_DECIMAL))
 
 
-def _copy(curated: list[ox.Triple], k: int, rng: random.Random) -> list[ox.Triple]:
+def _copy(curated: list[ox.Triple], k: int, rng: random.Random, shared: set[str]) -> list[ox.Triple]:
     suffix = f"-s{k}"
     out = []
     for triple in curated:
+        if triple.subject.value in shared:
+            continue
         obj = triple.object
         if isinstance(obj, ox.Literal):
             if triple.predicate.value == RDFS_LABEL:
@@ -85,27 +104,27 @@ def _copy(curated: list[ox.Triple], k: int, rng: random.Random) -> list[ox.Tripl
                 if Decimal(capped.value) <= 100 < Decimal(obj.value):
                     obj = capped  # keep percentages within 0-100
         else:
-            obj = _clone_term(obj, suffix)
-        out.append(ox.Triple(_clone_term(triple.subject, suffix), triple.predicate, obj))
+            obj = _clone_term(obj, suffix, shared)
+        out.append(ox.Triple(_clone_term(triple.subject, suffix, shared), triple.predicate, obj))
     return out
 
 
 def generate(triples: int, seed: int) -> list[ox.Triple]:
-    """The synthetic graph as an ordered list of triples (deterministic for triples and seed)."""
+    """The synthetic graph as an ordered list of triples (deterministic for triples and seed): the schema and
+    the references once, then whole copies of the curated graph until there are at least `triples`
+    triples. Whole copies, not a cut one, so that no claim or outcome points at a node left out and the
+    graph conforms to shapes/ (a test of the suite checks a small one)."""
     rng = random.Random(seed)
     schema, curated = _curated_triples()
-    by_subject: dict[str, list[ox.Triple]] = defaultdict(list)
-    out = list(schema)
+    shared = shared_subjects(curated)
+    out = list(schema) + [  # the references, their links to studies pointing into copy 0
+        ox.Triple(t.subject, t.predicate, _clone_term(t.object, "-s0", shared))
+        for t in curated
+        if t.subject.value in shared
+    ]
     k = 0
-    while len(out) < triples:
-        copy = _copy(curated, k, rng)
-        by_subject.clear()
-        for triple in copy:
-            by_subject[str(triple.subject)].append(triple)
-        for group in by_subject.values():
-            if len(out) >= triples:
-                break
-            out.extend(group)
+    while k == 0 or len(out) < triples:  # at least one copy
+        out.extend(_copy(curated, k, rng, shared))
         k += 1
     return out
 
