@@ -156,12 +156,12 @@ def peak_memory_mib() -> float:
 # ------------------------------------------------------------------------------------------------------
 
 
-def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> dict[str, Measure]:
+def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> tuple[dict[str, Measure], int]:
     import pyoxigraph as ox
 
     from tpbc_kg import store as kgstore
     from tpbc_kg import validate
-    from tpbc_kg.api import _store_prefixes
+    from tpbc_kg.load import prefix_map
     from tpbc_kg.query import canned_query, execute
 
     results: dict[str, Measure] = {}
@@ -172,7 +172,11 @@ def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> di
         holder["store"].bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
 
     results["load Turtle"] = Measure([timed(load)])
-    store = kgstore.OxigraphStore(holder["store"], _store_prefixes())
+    store = kgstore.OxigraphStore(holder["store"], prefix_map())
+
+    def fill(target: ox.Store) -> None:
+        kgstore.load_files(target, [path])
+
     with tempfile.TemporaryDirectory(dir=CACHE) as folder:
         fingerprint = kgstore.fingerprint([path])
         results["build persistent store"] = Measure(
@@ -200,7 +204,7 @@ def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> di
     )
     results["export Turtle"] = Measure([timed(lambda: store.serialize("turtle"))])
     results["export JSON-LD"] = limited(lambda: _json_ld(graph), limits["json-ld"])
-    return results
+    return results, len(store)
 
 
 def _limits(quick: bool, triples: int) -> dict[str, float]:
@@ -213,13 +217,7 @@ def _limits(quick: bool, triples: int) -> dict[str, float]:
     return {"query": 30, "repeat": 20, "entry": 300, "full": 300, "full default": 600, "json-ld": 300}
 
 
-def fill(store: Any) -> None:
-    from tpbc_kg.store import load_files
-
-    load_files(store, [Path(os.environ["TPBC_BENCH_FILE"])])
-
-
-def naive_configuration(path: Path, suffix: str, runs: int, quick: bool) -> dict[str, Measure]:
+def naive_configuration(path: Path, suffix: str, runs: int, quick: bool) -> tuple[dict[str, Measure], int]:
     from tpbc_kg.query import canned_query, execute
     from tpbc_kg.store import MemoryStore
 
@@ -245,7 +243,7 @@ def naive_configuration(path: Path, suffix: str, runs: int, quick: bool) -> dict
     results["full validation"] = limited(lambda: _naive_pyshacl(graph, None), limits["full"])
     results["export Turtle"] = Measure([timed(lambda: graph.serialize(format="turtle"))])
     results["export JSON-LD"] = limited(lambda: _json_ld(graph), limits["json-ld"])
-    return results
+    return results, len(graph)
 
 
 def _rdflib_graph(path: Path) -> Any:
@@ -301,10 +299,9 @@ def in_fresh_process(configuration: str, path: Path, suffix: str, runs: int, qui
 
 def _run_configuration(send: Any, configuration: str, path: str, suffix: str, runs: int, quick: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    os.environ["TPBC_BENCH_FILE"] = path
     run = default_configuration if configuration == "default" else naive_configuration
-    results = run(Path(path), suffix, runs, quick)
-    send.send({"results": results, "peak": peak_memory_mib()})
+    results, triples = run(Path(path), suffix, runs, quick)
+    send.send({"results": results, "peak": peak_memory_mib(), "triples": triples})
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -410,10 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(f"{size}: naive baseline ...", file=sys.stderr)
         naive = in_fresh_process("naive", path, suffix, args.runs, args.quick)
-        from rdflib import Graph
-
-        triples = len(Graph().parse(path)) if size == "bundled" else _count(path)
-        text, ratios = table(size, triples, default, naive)
+        text, ratios = table(size, default["triples"], default, naive)
         print(text, flush=True)
         report.append(text)
         if size == "100k":
@@ -426,14 +420,6 @@ def main(argv: list[str] | None = None) -> int:
 
         write_atomic(args.output, "\n".join(report))
     return 0
-
-
-def _count(path: Path) -> int:
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return len(store)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from tpbc_kg import export as _export
 from tpbc_kg import show as _show
 from tpbc_kg import stats as _stats
 from tpbc_kg import store as _store
-from tpbc_kg.load import bind_prefixes, load, module_files
+from tpbc_kg.load import load, module_files, prefix_map
 from tpbc_kg.resolve import resolve
 
 
@@ -63,10 +63,6 @@ def bundled_sources() -> list[Path]:
     return [*module_files(), Path(reason.__file__)]
 
 
-def _store_prefixes() -> dict[str, str]:
-    return _store.prefixes_of(bind_prefixes(Graph()))
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -86,14 +82,14 @@ def store_for(location: str | Path | None = None) -> _store.QueryStore:
     if location == "oxigraph":
         store = ox.Store()
         _fill_store(store)
-        return _store.OxigraphStore(store, _store_prefixes())
+        return _store.OxigraphStore(store, prefix_map())
     _check_not_a_typo(str(location))
     sources = bundled_sources()
     return _store.open_persistent(
         Path(location),
         _store.fingerprint(sources, extra=[_version()]),
         _fill_store,
-        _store_prefixes(),
+        prefix_map(),
         on_rebuild=_say,
     )
 

@@ -149,6 +149,11 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+def prefix_map() -> dict[str, str]:
+    """The prefixes every graph, store and ad-hoc query of the package declares (tpbc:, kg:, rdf: ...)."""
+    return {prefix: str(ns) for prefix, ns in bind_prefixes(Graph()).namespaces() if prefix}
+
+
 def load(root: URIRef = KG_ONTOLOGY) -> Graph:
     """The whole knowledge graph (schema + curated modules) as one rdflib Graph."""
     graph = bind_prefixes(Graph())

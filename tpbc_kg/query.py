@@ -500,12 +500,6 @@ def _algebra_names(node: Any) -> Iterable[str]:
             yield from _algebra_names(value)
 
 
-def predeclared_prefixes() -> dict[str, str]:
-    from tpbc_kg.load import bind_prefixes
-
-    return {prefix: str(ns) for prefix, ns in bind_prefixes(Graph()).namespaces() if prefix}
-
-
 def run_sparql(source: Graph | QueryStore, text: str, where: str = "<query>") -> QueryResult | bool | Graph:
     """An ad-hoc query: SELECT gives a QueryResult, ASK a bool, CONSTRUCT/DESCRIBE a Graph. The tpbc:, kg:,
     rdf:, rdfs:, owl:, xsd:, skos: and dcterms: prefixes are predeclared. The text is parsed by rdflib
@@ -514,7 +508,9 @@ def run_sparql(source: Graph | QueryStore, text: str, where: str = "<query>") ->
     prepared = parse_sparql(text, where)
     if "ServiceGraphPattern" in set(_algebra_names(prepared.algebra)):
         raise SparqlSyntaxError(where, "SERVICE (a remote endpoint) is not supported; query the local graph")
-    answer = as_store(source).sparql(text, predeclared_prefixes())
+    from tpbc_kg.load import prefix_map
+
+    answer = as_store(source).sparql(text, prefix_map())
     if isinstance(answer, bool | Graph):
         return answer
     vars_, rows = answer

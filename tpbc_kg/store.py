@@ -42,7 +42,6 @@ _RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "nt": ox.RdfFormat.N_TRIPLES,
     "xml": ox.RdfFormat.RDF_XML,
-    "json-ld": ox.RdfFormat.JSON_LD,
 }
 
 
@@ -211,17 +210,9 @@ class OxigraphStore:
         return self._names
 
     def serialize(self, fmt: str) -> bytes:
-        if fmt not in _RDF_FORMATS or fmt == "json-ld":
+        if fmt not in _RDF_FORMATS:
             raise ValueError(f"Oxigraph writes turtle, nt and xml; {fmt!r} is written from rdflib")
         return self.store.dump(format=_RDF_FORMATS[fmt], from_graph=ox.DefaultGraph(), prefixes=self.prefixes)
-
-    def to_graph(self) -> Graph:
-        """The store's triples as an rdflib Graph (for what only rdflib does: compact JSON-LD)."""
-        graph = Graph()
-        for prefix, namespace in self.prefixes.items():
-            graph.bind(prefix, namespace)
-        graph.parse(data=self.serialize("nt"), format="nt")
-        return graph
 
 
 def _rdflib_graph(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> Graph:
@@ -232,10 +223,6 @@ def _rdflib_graph(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> 
     for triple in triples:
         add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
     return graph
-
-
-def prefixes_of(graph: Graph) -> dict[str, str]:
-    return {prefix: str(namespace) for prefix, namespace in graph.namespace_manager.namespaces() if prefix}
 
 
 # ------------------------------------------------------------------------------------------------------
