@@ -7,6 +7,10 @@ Protégé opens the same files the same way.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,18 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import catalog_path, ontology_dir
+
+class _IllTypedLiteralFilter(logging.Filter):
+    """rdflib logs a traceback for every literal that is not of its datatype ("many"^^xsd:integer) as it
+    parses it. Such a literal is bad input, not a bug: the entry checks report it as a violation with its
+    file and line (tpbc_kg.entry_checks), so the log record would only bury that message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralFilter())
+warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
 
 KG_ONTOLOGY = URIRef("https://w3id.org/tpbc-kg/kg")
 SCHEMA_ONTOLOGY = URIRef("https://w3id.org/tpbc-kg/ontology")

@@ -21,14 +21,16 @@ import pyshacl
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from tpbc_kg import shacl_sparql
+from tpbc_kg import entry_checks, shacl_sparql
 from tpbc_kg.api import bundled_graph
-from tpbc_kg.load import bind_prefixes, guess_format, parse_into
+from tpbc_kg.load import InputError, bind_prefixes, guess_format, parse_into
 from tpbc_kg.paths import shapes_dir
 from tpbc_kg.progress import progress
 from tpbc_kg.store import MemoryStore, OxigraphStore, to_oxigraph, to_rdflib, to_store
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+CHECKS_NS = Namespace("https://w3id.org/tpbc-kg/checks#")
+"""The rules of tpbc_kg.entry_checks, as they appear in reports (checks:UnknownClass ...)."""
 KG_PREFIX = "https://w3id.org/tpbc-kg/id/"
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -210,11 +212,14 @@ def _term_text(graph: Graph, node: Node | None) -> str | None:
     return "(blank node)"
 
 
-def _results(report: Graph, data: Graph, locator: SourceLocator) -> list[ValidationResult]:
+def _results(
+    report: Graph, data: Graph, locator: SourceLocator, placed: dict[Node, SourceLocation] | None = None
+) -> list[ValidationResult]:
     names = bind_prefixes(Graph())
     for graph in (names, report):
         bind_prefixes(graph)
         graph.bind("tpbcsh", "https://w3id.org/tpbc-kg/shapes#")
+        graph.bind("checks", CHECKS_NS)
         graph.bind("sh", SH)
     out = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
@@ -232,11 +237,18 @@ def _results(report: Graph, data: Graph, locator: SourceLocator) -> list[Validat
                 message=" ".join(messages) or "constraint not met",
                 shape=_term_text(names, report.value(result, SH.sourceShape)) or "?",
                 component=_term_text(names, report.value(result, SH.sourceConstraintComponent)) or "?",
-                location=locator.locate(focus) if isinstance(focus, URIRef) else None,
+                location=(placed or {}).get(result)
+                or (locator.locate(focus) if isinstance(focus, URIRef) else None),
             )
         )
     return sorted(
-        out, key=lambda r: (_SEVERITY_ORDER.get(r.severity, 3), str(r.location or ""), r.focus, r.shape)
+        out,
+        key=lambda r: (
+            _SEVERITY_ORDER.get(r.severity, 3),
+            (r.location.path, r.location.line) if r.location else ("", 0),
+            r.focus,
+            r.shape,
+        ),
     )
 
 
@@ -322,7 +334,15 @@ def read_entries(files: Sequence[Path], fmt: str | None = None) -> Graph:
     entry = bind_prefixes(Graph())
     for path in files:
         guess_format(path, fmt)
-        parse_into(entry, path, fmt)
+        one = parse_into(bind_prefixes(Graph()), path, fmt)
+        if not len(one):
+            raise InputError(
+                path,
+                "the entry holds no triples (the file is empty, or has only prefixes and comments); "
+                "start from a template in examples/ and describe at least one node",
+            )
+        for triple in one:
+            entry.add(triple)
     return entry
 
 
@@ -554,16 +574,73 @@ def validate_entry_graph(
     files: Sequence[Path],
     base: Graph | OxigraphStore | MemoryStore | None = None,
     engine: str = "hybrid",
+    checks: bool = True,
 ) -> ValidationReport:
-    """Validate an already parsed entry: only its own IRIs are focus nodes, the rest is context."""
+    """Validate an already parsed entry: only its own IRIs are focus nodes, the rest is context. With
+    checks (the default) the entry checks of tpbc_kg.entry_checks run too: unknown terms, untyped and
+    blank nodes, templates, ill-typed or oversized literals, identifiers missing from the reference data."""
     focus = entry_focus_nodes(entry)
-    if not focus:
-        return ValidationReport([], Graph(), 0)
     base = base if base is not None else bundled_graph()
     data = neighbourhood(base, entry, focus)
-    report = run_engine(data, focus, engine)
-    results = _results(report, data, SourceLocator.of(files))
+    locator = SourceLocator.of(files)
+    report = run_engine(data, focus, engine) if focus else _empty_report()
+    lookup = base_lookup(base)
+    problems = entry_checks.run_all(entry, data, lookup.same_value) if checks else []
+    added = add_problems(report, problems)
+    results = _results(report, data, locator, place_problems(added, locator, files))
     return ValidationReport(results, report, len(focus))
+
+
+def _empty_report() -> Graph:
+    report = Graph()
+    node = BNode()
+    report.add((node, RDF.type, SH.ValidationReport))
+    report.add((node, SH.conforms, Literal(True)))
+    return report
+
+
+
+def add_problems(report: Graph, problems: Sequence[entry_checks.Problem]) -> dict[Node, entry_checks.Problem]:
+    """The entry checks' findings as sh:ValidationResult nodes of the W3C report, so the Turtle and JSON
+    reports carry them like any SHACL result (the rule is tpbc-kg:<check>, the component "entry check")."""
+    added: dict[Node, entry_checks.Problem] = {}
+    root = next(report.subjects(RDF.type, SH.ValidationReport), None)
+    for problem in problems:
+        node = BNode()
+        added[node] = problem
+        report.add((node, RDF.type, SH.ValidationResult))
+        report.add((node, SH.focusNode, problem.focus))
+        report.add((node, SH.resultSeverity, SH[problem.severity]))
+        report.add((node, SH.resultMessage, Literal(problem.message)))
+        report.add((node, SH.sourceShape, CHECKS_NS[problem.check]))
+        report.add((node, SH.sourceConstraintComponent, CHECKS_NS.EntryCheck))
+        if problem.path is not None:
+            report.add((node, SH.resultPath, problem.path))
+        if problem.value is not None:
+            report.add((node, SH.value, problem.value))
+        if root is not None:
+            report.add((root, SH.result, node))
+    if root is not None and any(p.severity == "Violation" for p in problems):
+        report.set((root, SH.conforms, Literal(False)))
+    return added
+
+
+def place_problems(
+    problems: dict[Node, entry_checks.Problem], locator: SourceLocator, files: Sequence[Path]
+) -> dict[Node, SourceLocation]:
+    """Where each entry-check result is written: the line of its offending term (a class, a property, a
+    literal), found from the line of its node on; the SHACL results point at the line of their focus
+    node, which is as precise as a shape can say."""
+    placed = {}
+    for node, problem in problems.items():
+        where = locator.locate(problem.focus) if isinstance(problem.focus, URIRef) else None
+        path = Path(where.path) if where else (Path(files[0]) if files else None)
+        if path is None:
+            continue
+        line = entry_checks.find_line(path, problem.term, where.line if where else 1)
+        if line is not None or where is None:
+            placed[node] = SourceLocation(where.path if where else str(path), line or 1)
+    return placed
 
 
 # --- rendering --------------------------------------------------------------------------------------------
