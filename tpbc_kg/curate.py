@@ -1,29 +1,41 @@
 """`add`: validate a curator's entry, then merge it into the curated Turtle modules, all or nothing.
 
-Each new triple goes to the module of its subject: the module that already describes that subject, or
-else the module of the subject's area (genes, drugs, trials ...). Claims follow the node they are
-about. The merged triples are appended to each module as one block in a fixed order (subjects, then
-predicates with rdf:type and rdfs:label first, then objects, all sorted), so a merge is a small, readable
-diff and the same entry always produces the same bytes. Every module is rewritten through temporary
-files and renames; if anything fails midway the originals are put back byte for byte.
+Each new triple goes to the module of its subject's class (genes, drugs, trials ...), never to whichever
+module happens to mention the subject first: a drug's new triples go to drugs.ttl even when pathways.ttl
+also says something about the drug. Where an area has several modules (the trials), the one that already
+describes the subject is kept. Claims and discrepancies follow the node they are about.
+
+The merged triples are appended to each module as one block in a fixed order (subjects, then predicates
+with rdf:type and rdfs:label first, then objects, all sorted), so a merge is a small, readable diff
+and the same entry always produces the same bytes. Every module is rewritten through temporary files
+and renames (keeping each file's mode); if anything fails midway the originals are put back byte for
+byte.
+
+Writers take turns: `add` holds an exclusive lock (filelock, ontology/.tpbc-kg-write.lock) from the moment
+it reads the modules until its renames are done, so two curators adding at once both keep their work. A
+second writer says it is waiting and gives up, writing nothing, after TPBC_KG_LOCK_TIMEOUT seconds (600).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
 from tpbc_kg.api import bundled_graph, reload
+from tpbc_kg.atomic import explain, write_temp
 from tpbc_kg.load import InputError, bind_prefixes, catalog, parse_into
 from tpbc_kg.namespace import TPBC
-from tpbc_kg.validate import ValidationReport, has_blank_nodes, overlaid, read_entries, validate_entry_graph
+from tpbc_kg.paths import ontology_dir
+from tpbc_kg.validate import ValidationReport, overlaid, read_entries, validate_entry_graph
 
 _DATA = "https://w3id.org/tpbc-kg/data/"
 
@@ -50,6 +62,10 @@ AREA_OF_CLASS: dict[URIRef, str] = {
     TPBC.DiseaseSubtype: "biomarkers",
     TPBC.CellType: "biomarkers",
     TPBC.MicroenvironmentComponent: "biomarkers",
+}
+# Areas with several modules: a node already described in one of them stays there; the first is the default.
+MODULES_OF_AREA: dict[str, tuple[str, ...]] = {
+    "trials-additions": ("trials-additions", "trials-table1", "trials-table2"),
 }
 # Claims are written beside the node they are about.
 ANCHOR_OF_CLAIM = (TPBC.claimSubject, TPBC.outcomeOf, TPBC.armOf, TPBC.aboutEntity)
@@ -81,18 +97,19 @@ def module_paths() -> dict[str, Path]:
     return {str(iri)[len(_DATA) :]: path for iri, path in catalog().items() if str(iri).startswith(_DATA)}
 
 
-def _subjects_by_module(paths: Mapping[str, Path]) -> dict[URIRef, Path]:
-    owner: dict[URIRef, Path] = {}
+def _subjects_by_module(paths: Mapping[str, Path]) -> dict[URIRef, list[Path]]:
+    """Every module that describes each subject (a drug may be described in drugs.ttl and pathways.ttl)."""
+    owners: dict[URIRef, list[Path]] = defaultdict(list)
     for path in paths.values():
         module = parse_into(Graph(), path)
-        for subject in module.subjects():
+        for subject in set(module.subjects()):
             if isinstance(subject, URIRef):
-                owner.setdefault(subject, path)
-    return owner
+                owners[subject].append(path)
+    return owners
 
 
 def _area_of(node: URIRef, graph: Graph) -> str | None:
-    for rdf_type in graph.objects(node, RDF.type):
+    for rdf_type in sorted(graph.objects(node, RDF.type), key=str):
         lineage = [rdf_type, *graph.transitive_objects(rdf_type, RDFS.subClassOf)]
         for cls in lineage:
             if cls in AREA_OF_CLASS:
@@ -100,36 +117,42 @@ def _area_of(node: URIRef, graph: Graph) -> str | None:
     return None
 
 
+def _module_of_area(
+    area: str, node: URIRef, owners: Mapping[URIRef, list[Path]], paths: Mapping[str, Path]
+) -> Path | None:
+    candidates = [paths[name] for name in MODULES_OF_AREA.get(area, (area,)) if name in paths]
+    for path in candidates:
+        if path in owners.get(node, []):
+            return path
+    return candidates[0] if candidates else None
+
+
 def _module_for(
     node: URIRef,
     graph: Graph,
-    owner: Mapping[URIRef, Path],
+    owners: Mapping[URIRef, list[Path]],
     paths: Mapping[str, Path],
     seen: frozenset[URIRef] = frozenset(),
 ) -> Path | None:
-    if node in owner:
-        return owner[node]
+    """The module a triple about node belongs in: its class's module; for claims and other nodes without
+    an area, the module of the node they are about; else the first module already describing node."""
     area = _area_of(node, graph)
     if area is not None:
-        return paths.get(area)
+        return _module_of_area(area, node, owners, paths)
     for link in ANCHOR_OF_CLAIM:
-        for anchor in graph.objects(node, link):
+        for anchor in sorted(graph.objects(node, link), key=str):
             if isinstance(anchor, URIRef) and anchor not in seen:
-                found = _module_for(anchor, graph, owner, paths, seen | {node})
+                found = _module_for(anchor, graph, owners, paths, seen | {node})
                 if found is not None:
                     return found
-    return None
+    described_in = owners.get(node)
+    return described_in[0] if described_in else None
 
 
 def plan(entry: Graph, base: Graph, files: Sequence[Path]) -> AddPlan:
-    """Validate the entry against base and decide where each new triple goes. Raises EntryRejected."""
-    if has_blank_nodes(entry):
-        raise InputError(
-            files[0],
-            "the entry contains blank nodes, which cannot be merged into the modules; "
-            "give every node an IRI under https://w3id.org/tpbc-kg/id/ (kg:)",
-        )
-    report = validate_entry_graph(entry, files, base)
+    """Validate the entry against base (the same checks as `validate`) and decide where each new triple
+    goes. Raises EntryRejected."""
+    report = validate_entry_graph(entry, files, base, checks=True)
     if report.violations:
         raise EntryRejected(report)
     new = [t for t in entry if t not in base]
@@ -137,11 +160,11 @@ def plan(entry: Graph, base: Graph, files: Sequence[Path]) -> AddPlan:
     if not new:
         return result
     paths = module_paths()
-    owner = _subjects_by_module(paths)
+    owners = _subjects_by_module(paths)
     with overlaid(base, entry) as merged:
         for triple in new:
             subject = triple[0]
-            target = _module_for(subject, merged, owner, paths)  # type: ignore[arg-type]
+            target = _module_for(subject, merged, owners, paths)  # type: ignore[arg-type]
             if target is None:
                 raise InputError(
                     files[0],
@@ -196,16 +219,7 @@ def rendered_additions(plan_: AddPlan, label: str) -> dict[Path, str]:
 
 
 def _write_temp(path: Path, text: str) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return Path(name)
+    return write_temp(path, text.encode("utf-8"))
 
 
 def replace_files(contents: Mapping[Path, str]) -> None:
@@ -217,7 +231,10 @@ def replace_files(contents: Mapping[Path, str]) -> None:
         for path, text in contents.items():
             temps[path] = _write_temp(path, text)
         for path, temp in temps.items():
-            os.replace(temp, path)
+            try:
+                os.replace(temp, path)
+            except OSError as error:
+                raise explain(error, path) from error
             replaced.append(path)
     except BaseException:
         for path in replaced:
@@ -235,18 +252,76 @@ class AddOutcome:
     dry_run: bool
 
 
+LOCK_NAME = ".tpbc-kg-write.lock"
+LOCK_TIMEOUT_ENV = "TPBC_KG_LOCK_TIMEOUT"
+
+
+def lock_path() -> Path:
+    """The lock every writer of the curated modules holds (beside the modules, so each checkout has one)."""
+    return ontology_dir() / LOCK_NAME
+
+
+def _lock_timeout() -> float:
+    value = os.environ.get(LOCK_TIMEOUT_ENV, "600")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        raise InputError(Path(LOCK_TIMEOUT_ENV), f"{value!r} is not a number of seconds") from None
+
+
+@contextmanager
+def writer_lock(say=lambda message: print(message, file=sys.stderr)) -> Iterator[None]:
+    """Hold the curated modules' write lock for the block. If another writer holds it, say so and wait
+    (up to TPBC_KG_LOCK_TIMEOUT seconds); then give up with an InputError, having written nothing."""
+    path = lock_path()
+    lock = FileLock(path)
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            timeout = _lock_timeout()
+            say(
+                f"tpbc-kg: another `tpbc-kg add` is writing the curated modules; waiting up to {timeout:g} s "
+                f"for it to finish (lock {path})"
+            )
+            try:
+                lock.acquire(timeout=timeout)
+            except Timeout:
+                raise InputError(
+                    path,
+                    f"another tpbc-kg process held the write lock for {timeout:g} s; nothing was written. "
+                    f"Run add again when it has finished (or raise {LOCK_TIMEOUT_ENV})",
+                ) from None
+    except OSError as error:
+        raise InputError(
+            path,
+            f"cannot create the write lock ({error.strerror or error}): the ontology folder must be writable",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def add(
     files: Sequence[Path], fmt: str | None = None, dry_run: bool = False, base: Graph | None = None
 ) -> AddOutcome:
-    """Validate the entry files and merge them into the curated modules (unless dry_run)."""
+    """Validate the entry files and merge them into the curated modules (unless dry_run). The modules are
+    read, planned against and written under the writer lock, so concurrent adds never lose each other's
+    triples."""
     entry = read_entries(files, fmt)
-    context = base if base is not None else bundled_graph()
-    the_plan = plan(entry, context, files)
-    if dry_run or not the_plan.additions:
-        return AddOutcome(the_plan, [], dry_run)
-    label = " ".join(Path(f).name for f in files)
-    contents = rendered_additions(the_plan, label)
-    replace_files(contents)
+    if dry_run:
+        return AddOutcome(plan(entry, base if base is not None else bundled_graph(), files), [], dry_run)
+    with writer_lock():
+        if base is None:
+            reload()  # another writer may have changed the modules since this process read them
+        context = base if base is not None else bundled_graph()
+        the_plan = plan(entry, context, files)
+        if not the_plan.additions:
+            return AddOutcome(the_plan, [], dry_run)
+        label = " ".join(Path(f).name for f in files)
+        contents = rendered_additions(the_plan, label)
+        replace_files(contents)
     reload()  # the modules changed: the next reader parses them again
     return AddOutcome(the_plan, sorted(contents), dry_run)
 

@@ -280,7 +280,7 @@ def identifier_problems(
 ) -> list[Problem]:
     """HGNC, DrugBank, UNII, CAS and Reactome identifiers must exist in the reference files (a symbol or
     drug name that disagrees with the record is a warning); an NCT number outside the verified list is a
-    warning; an identifier another entity already carries is an error (the entry duplicates an entity)."""
+    warning; an identifier another entity already carries is a warning (a duplicate, or a formulation)."""
     ref = identifiers.reference()
     problems = []
     for subject in nodes:
@@ -299,7 +299,9 @@ def identifier_problems(
                             "IdentifierTaken",
                             subject,
                             f"{value} already identifies {graph.namespace_manager.normalizeUri(holders[0])}: "
-                            "describe that entity (use its IRI) instead of creating a second one.",
+                            "if this is the same entity, describe that one (use its IRI) instead of creating "
+                            "a second; keep both only for a distinct form of it (a formulation).",
+                            severity="Warning",
                             path=predicate,
                             value=value,
                             term=value,

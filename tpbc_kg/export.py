@@ -8,8 +8,6 @@ self-contained. Files are written atomically: a temporary file in the target fol
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,19 +53,11 @@ def serialize(graph: Graph, fmt: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write text to path so that readers see the old file or the new one, never half of it."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write text to path so that readers see the old file or the new one, never half of it; the file
+    keeps its mode, a new one gets the umask's (tpbc_kg.atomic)."""
+    from tpbc_kg.atomic import write_atomic as _write
+
+    _write(Path(path), text)
 
 
 def export(graph: Graph, fmt: str, path: Path) -> None:

@@ -12,6 +12,7 @@ import logging
 import os
 import warnings
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import catalog_path, ontology_dir
+
 
 class _IllTypedLiteralFilter(logging.Filter):
     """rdflib logs a traceback for every literal that is not of its datatype ("many"^^xsd:integer) as it
@@ -88,8 +90,8 @@ def guess_format(path: Path, explicit: str | None = None) -> str:
     if fmt is None:
         raise InputError(
             path,
-            f"unknown RDF format for extension {path.suffix!r}; use .ttl, .jsonld, .nt or .rdf, "
-            "or pass --format turtle|json-ld|nt|xml",
+            f"unknown RDF format for extension {path.suffix!r}; name the file .ttl, .jsonld, .nt or .rdf, "
+            "or give its format with --input-format turtle|json-ld|nt|xml",
         )
     return fmt
 
@@ -107,11 +109,57 @@ def _syntax_position(error: BadSyntax) -> tuple[int | None, int | None]:
     return line, column
 
 
+ALLOW_NETWORK_ENV = "TPBC_KG_ALLOW_NETWORK"
+
+
+def _remote_contexts(node: object) -> Iterator[str]:
+    """Every @context (or @import inside one) of a JSON-LD document that is a reference, not inline."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _remote_contexts(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                for context in value if isinstance(value, list) else [value]:
+                    if isinstance(context, str):
+                        yield context
+                    elif isinstance(context, dict) and isinstance(context.get("@import"), str):
+                        yield context["@import"]
+            yield from _remote_contexts(value)
+
+
+def check_json_ld(path: Path) -> None:
+    """A JSON-LD file must be JSON, and its contexts inline: rdflib would fetch a remote @context over
+    the network without a word, and loading never touches the network unless asked to
+    (TPBC_KG_ALLOW_NETWORK=1)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not UTF-8 text ({error.reason}); save the file as UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            path, f"JSON syntax error: {error.msg}; fix the file and retry", error.lineno, error.colno
+        ) from None
+    if os.environ.get(ALLOW_NETWORK_ENV) == "1":
+        return
+    for url in _remote_contexts(document):
+        raise InputError(
+            path,
+            f"the JSON-LD @context {url!r} is not inline, and tpbc-kg does not fetch anything from the "
+            "network: paste the context into the file (examples/*.jsonld carry the project's), or set "
+            f"{ALLOW_NETWORK_ENV}=1 to allow the download",
+        )
+
+
 def parse_into(graph: Graph, path: Path, fmt: str | None = None) -> Graph:
     """Parse one file into graph, turning every parser failure into an InputError with a position."""
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a file; give the path of an RDF file")
     if not path.is_file():
         raise InputError(path, "file not found; check the path")
     fmt = guess_format(path, fmt)
+    if fmt == "json-ld":
+        check_json_ld(path)
     try:
         graph.parse(path, format=fmt)
     except BadSyntax as error:

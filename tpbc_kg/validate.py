@@ -326,7 +326,14 @@ def validate_graph(
     data = graph if graph is not None else bundled_graph()
     files = list(module_files) or curated_files()
     report = run_engine(data, None, engine)
-    return ValidationReport(_results(report, data, SourceLocator.of(files)), report)
+    curated = Graph()
+    for triple in data:
+        if _is_curated(triple[0]):
+            curated.add(triple)
+    problems = entry_checks.run_all(curated, data, base_lookup(data).same_value)
+    locator = SourceLocator.of(files)
+    added = add_problems(report, problems)
+    return ValidationReport(_results(report, data, locator, place_problems(added, locator, files)), report)
 
 
 def read_entries(files: Sequence[Path], fmt: str | None = None) -> Graph:
@@ -359,7 +366,7 @@ def validate_entries(
     """Validate curator entry files in the context of the bundled graph, or of base (any rdflib Graph,
     or an Oxigraph store such as a persistent --store folder holding a much larger graph)."""
     entry = read_entries(files, fmt)
-    return validate_entry_graph(entry, files, base, engine)
+    return validate_entry_graph(entry, files, base, engine, checks=True)
 
 
 @contextmanager
@@ -574,11 +581,12 @@ def validate_entry_graph(
     files: Sequence[Path],
     base: Graph | OxigraphStore | MemoryStore | None = None,
     engine: str = "hybrid",
-    checks: bool = True,
+    checks: bool = False,
 ) -> ValidationReport:
     """Validate an already parsed entry: only its own IRIs are focus nodes, the rest is context. With
-    checks (the default) the entry checks of tpbc_kg.entry_checks run too: unknown terms, untyped and
-    blank nodes, templates, ill-typed or oversized literals, identifiers missing from the reference data."""
+    checks (what `validate` and `add` ask for) the entry checks of tpbc_kg.entry_checks run too: unknown
+    terms, untyped and blank nodes, templates, ill-typed or oversized literals, identifiers missing from
+    the reference data."""
     focus = entry_focus_nodes(entry)
     base = base if base is not None else bundled_graph()
     data = neighbourhood(base, entry, focus)
@@ -597,7 +605,6 @@ def _empty_report() -> Graph:
     report.add((node, RDF.type, SH.ValidationReport))
     report.add((node, SH.conforms, Literal(True)))
     return report
-
 
 
 def add_problems(report: Graph, problems: Sequence[entry_checks.Problem]) -> dict[Node, entry_checks.Problem]:
