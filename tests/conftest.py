@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -60,3 +61,33 @@ def project(tmp_path, monkeypatch) -> Path:
     yield tmp_path
     api.reload()
     validate.shapes_graph.cache_clear()
+
+
+_TEMPLATE_MARKER = re.compile(
+    r"TEMPLATE(?::\s*(?:replace with your own description\.|replace or delete this note\.|replace\.)?)?\s*"
+)
+
+
+def filled_template(template: Path, folder: Path) -> Path:
+    """A copy of an example entry as a curator hands it in after editing it: every TEMPLATE marker taken
+    out of its values (a value that was only a marker deleted), every placeholder identifier deleted.
+    The examples themselves are refused by validate and add; their filled copies must pass."""
+    from rdflib import Literal
+
+    from tpbc_kg.identifiers import is_placeholder
+
+    fmt = "json-ld" if template.suffix == ".jsonld" else "turtle"
+    graph = Graph().parse(template, format=fmt)
+    out = bind_prefixes(Graph())
+    for subject, predicate, obj in graph:
+        if isinstance(obj, Literal):
+            if is_placeholder(str(obj)):
+                continue
+            text = _TEMPLATE_MARKER.sub("", str(obj)).strip()
+            if not text:
+                continue
+            obj = Literal(text, lang=obj.language, datatype=obj.datatype)
+        out.add((subject, predicate, obj))
+    path = folder / template.name
+    out.serialize(path, format=fmt)
+    return path

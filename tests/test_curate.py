@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, RDFS, Graph
 
+from tests.conftest import filled_template
 from tpbc_kg import curate
+from tpbc_kg.atomic import WriteError
 from tpbc_kg.cli import main
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 from tpbc_kg.namespace import TPBC
@@ -21,8 +27,8 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted((root / "ontology").rglob("*.ttl"))}
 
 
-def test_add_template_makes_the_trial_visible_to_show(project, capsys):
-    template = ROOT / "examples" / "trial.ttl"
+def test_add_template_makes_the_trial_visible_to_show(project, tmp_path, capsys):
+    template = filled_template(ROOT / "examples" / "trial.ttl", tmp_path)
     entry = Graph().parse(template)
     trial = next(s for s in entry.subjects(RDF.type, TPBC.ClinicalTrial))
     label = str(entry.value(trial, RDFS.label))
@@ -33,8 +39,8 @@ def test_add_template_makes_the_trial_visible_to_show(project, capsys):
     assert capsys.readouterr().out.startswith(label)
 
 
-def test_readding_the_same_entry_is_a_no_op(project, capsys):
-    template = ROOT / "examples" / "drug.ttl"
+def test_readding_the_same_entry_is_a_no_op(project, tmp_path, capsys):
+    template = filled_template(ROOT / "examples" / "drug.ttl", tmp_path)
     assert main(["add", str(template)]) == EXIT_OK
     before = _snapshot(project)
     capsys.readouterr()
@@ -43,9 +49,11 @@ def test_readding_the_same_entry_is_a_no_op(project, capsys):
     assert _snapshot(project) == before
 
 
-def test_dry_run_writes_nothing(project, capsys):
+def test_dry_run_writes_nothing(project, tmp_path, capsys):
     before = _snapshot(project)
-    assert main(["add", "--dry-run", str(ROOT / "examples" / "gene.ttl")]) == EXIT_OK
+    assert (
+        main(["add", "--dry-run", str(filled_template(ROOT / "examples" / "gene.ttl", tmp_path))]) == EXIT_OK
+    )
     assert "would add" in capsys.readouterr().out
     assert _snapshot(project) == before
 
@@ -67,9 +75,11 @@ def test_syntax_error_is_rejected_and_nothing_changes(project, tmp_path, capsys)
 
 
 @pytest.mark.parametrize(
-    "failure", [OSError("simulated disk error"), KeyboardInterrupt()], ids=["disk-error", "interrupt"]
+    ("failure", "raised"),
+    [(OSError(28, "No space left on device"), WriteError), (KeyboardInterrupt(), KeyboardInterrupt)],
+    ids=["disk-error", "interrupt"],
 )
-def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch, failure):
+def test_failure_midway_leaves_every_module_unchanged(project, tmp_path, monkeypatch, failure, raised):
     """Three templates touch several modules; the second rename fails, the first is rolled back."""
     before = _snapshot(project)
     real_replace = curate.os.replace
@@ -82,8 +92,10 @@ def test_failure_midway_leaves_every_module_unchanged(project, monkeypatch, fail
         return real_replace(src, dst)
 
     monkeypatch.setattr(curate.os, "replace", failing)
-    entries = [ROOT / "examples" / name for name in ("gene.ttl", "drug.ttl", "trial.ttl")]
-    with pytest.raises(type(failure)):
+    entries = [
+        filled_template(ROOT / "examples" / name, tmp_path) for name in ("gene.ttl", "drug.ttl", "trial.ttl")
+    ]
+    with pytest.raises(raised):
         curate.add(entries)
     assert calls["n"] >= 2, "the entry should touch at least two modules"
     assert _snapshot(project) == before
@@ -108,7 +120,101 @@ def test_merged_block_is_deterministic_and_sorted():
     )
 
 
-def test_new_nodes_go_to_their_areas_module(project):
-    outcome = curate.add([ROOT / "examples" / "trial.ttl"], dry_run=True)
+def test_new_nodes_go_to_their_areas_module(project, tmp_path):
+    outcome = curate.add([filled_template(ROOT / "examples" / "trial.ttl", tmp_path)], dry_run=True)
     modules = {p.name for p in outcome.plan.additions}
     assert "trials-additions.ttl" in modules
+
+
+def _gene_entry(folder: Path, number: int) -> Path:
+    path = folder / f"gene-{number:02d}.ttl"
+    path.write_text(
+        "@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n"
+        "@prefix tpbc: <https://w3id.org/tpbc-kg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n\n"
+        f"kg:gene-CONC{number:02d} a tpbc:Gene ;\n"
+        f'    rdfs:label "CONC{number:02d}"@en ;\n'
+        f'    dcterms:description "Fictional gene {number} written by the concurrent add test."@en .\n'
+    )
+    return path
+
+
+def test_twenty_concurrent_adds_into_one_module_lose_nothing(project, tmp_path):
+    """20 `tpbc-kg add` processes, each with its own gene, started together: every one exits 0 and
+    genes.ttl holds all 20 genes afterwards (before the write lock, 4 runs in 15 lost an entry)."""
+    entries = [_gene_entry(tmp_path, n) for n in range(20)]
+    environment = {**os.environ, "TPBC_KG_HOME": str(project), "TPBC_KG_QUIET": "1"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tpbc_kg.cli", "add", str(entry)],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for entry in entries
+    ]
+    outcomes = [(p.wait(timeout=900), *p.communicate()) for p in processes]
+    for code, out, err in outcomes:
+        assert code == EXIT_OK, err
+        assert "added 3 triple(s) to ontology/data/genes.ttl" in out
+        assert "Traceback" not in err
+    assert any("waiting" in err for _, _, err in outcomes), "no add ever had to wait: the test ran serially"
+    genes = Graph().parse(project / "ontology" / "data" / "genes.ttl")
+    found = {str(label) for label in genes.objects(None, RDFS.label) if str(label).startswith("CONC")}
+    assert found == {f"CONC{n:02d}" for n in range(20)}
+    assert not list((project / "ontology").rglob("*.tmp"))
+
+
+def test_a_writer_waits_for_the_lock_then_gives_up_writing_nothing(project, tmp_path, monkeypatch, capsys):
+    before = _snapshot(project)
+    monkeypatch.setenv("TPBC_KG_LOCK_TIMEOUT", "0.5")
+    with curate.writer_lock():
+        assert main(["add", str(_gene_entry(tmp_path, 1))]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "another `tpbc-kg add` is writing the curated modules; waiting up to 0.5 s" in err
+    assert "nothing was written" in err
+    assert _snapshot(project) == before
+
+
+def test_new_triples_about_a_drug_go_to_the_drug_module(project, tmp_path, capsys):
+    """trastuzumab is also mentioned in pathways.ttl (it activates ADCC); a new synonym still belongs in
+    drugs.ttl, the module of its class."""
+    entry = tmp_path / "synonym.ttl"
+    entry.write_text(
+        "@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n"
+        'kg:drug-trastuzumab skos:altLabel "Testuzumab-synonym"@en .\n'
+    )
+    assert main(["add", str(entry)]) == EXIT_OK
+    assert "added 1 triple(s) to ontology/data/drugs.ttl" in capsys.readouterr().out
+    assert "Testuzumab-synonym" not in (project / "ontology" / "data" / "pathways.ttl").read_text()
+
+
+def test_an_invented_second_drugbank_id_is_refused(project, tmp_path, capsys):
+    before = _snapshot(project)
+    entry = tmp_path / "second-id.ttl"
+    entry.write_text(
+        "@prefix kg: <https://w3id.org/tpbc-kg/id/> .\n"
+        "@prefix tpbc: <https://w3id.org/tpbc-kg/ontology#> .\n\n"
+        'kg:drug-trastuzumab tpbc:drugbankId "DRUGBANK:DB99999" .\n'
+    )
+    assert main(["add", str(entry)]) == EXIT_CHECK_FAILED
+    err = capsys.readouterr().err
+    assert f"{entry}:4" in err
+    assert "DRUGBANK:DB99999 is not a DrugBank drug in ../shared/reference/drugbank_vocabulary.csv.gz" in err
+    assert "A drug has one DrugBank ID" in err
+    assert _snapshot(project) == before
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_add_keeps_the_modules_mode(project, tmp_path, umask):
+    module = project / "ontology" / "data" / "genes.ttl"
+    module.chmod(0o664)
+    old = os.umask(umask)
+    try:
+        curate.add([_gene_entry(tmp_path, 7)])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(module.stat().st_mode) == 0o664

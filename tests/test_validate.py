@@ -205,9 +205,28 @@ def _templates() -> list[Path]:
 
 
 @pytest.mark.parametrize("template", _templates(), ids=lambda p: p.name)
-def test_templates_validate_cleanly(template):
+def test_unedited_templates_are_refused_marker_by_marker(template):
+    """An example copied without editing must not get in: every value still marked TEMPLATE and every
+    placeholder identifier (NCT00000000, DRUGBANK:DB00000 ...) is a violation on its own line."""
     report = validate.validate_entries([template])
-    assert not report.results, validate.render_text(report)
+    markers = sum(1 for line in template.read_text().splitlines() if '"TEMPLATE' in line)
+    placed = [r for r in report.violations if r.shape == "checks:TemplateMarker"]
+    assert len(placed) >= markers > 0
+    assert {r.shape for r in report.violations} <= {"checks:TemplateMarker", "checks:PlaceholderIdentifier"}
+    lines = template.read_text().splitlines()
+    for result in placed:
+        assert result.location is not None and "TEMPLATE" in lines[result.location.line - 1], result
+
+
+@pytest.mark.parametrize("template", _templates(), ids=lambda p: p.name)
+def test_filled_in_templates_validate_cleanly(template, tmp_path):
+    """What a curator hands in after editing the example (markers replaced, placeholders deleted) passes;
+    the only warnings left say which identifier the fictional entity lacks."""
+    from tests.conftest import filled_template
+
+    report = validate.validate_entries([filled_template(template, tmp_path)])
+    assert not report.violations, validate.render_text(report)
+    assert all(r.shape.endswith("Recommended") or r.shape.endswith("-recommended") for r in report.warnings)
 
 
 @pytest.mark.parametrize("template", sorted(EXAMPLES.glob("*.ttl")), ids=lambda p: p.stem)
