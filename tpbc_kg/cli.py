@@ -40,7 +40,9 @@ def cli(quiet: bool) -> None:
 
 @cli.command()
 @click.argument("entity")
-@click.option("--width", type=int, default=None, help="Wrap text to this many columns.")
+@click.option(
+    "--width", type=click.IntRange(min=20), default=None, help="Wrap text to this many columns (20 or more)."
+)
 def show(entity: str, width: int | None) -> None:
     """Describe ENTITY (a label, synonym, symbol, CURIE, identifier or IRI; case-insensitive):
     its relations, and every claim about it with the references behind it."""

@@ -19,6 +19,7 @@ from tpbc_kg import api
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
 from tpbc_kg.load import InputError
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
+from tpbc_kg.query_input import checked_query
 from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
@@ -114,17 +115,19 @@ def read_query_argument(argument: str) -> tuple[str, str]:
     """(query text, source name for messages): '-' reads standard input, an existing file is read, a
     name that looks like a file but does not exist is an error, anything else is the query itself."""
     if argument == "-":
-        return sys.stdin.read(), "<stdin>"
+        return checked_query(sys.stdin.read(), "<stdin>"), "<stdin>"
     looks_like_file = "\n" not in argument and argument.strip().endswith(_QUERY_FILE_SUFFIXES)
     path = Path(argument)
+    if looks_like_file and path.is_dir():
+        raise InputError(path, "is a folder, not a query file; give the path of a .rq file")
     if looks_like_file or ("\n" not in argument and len(argument) < 4096 and path.is_file()):
         if not path.is_file():
             raise InputError(path, "query file not found; check the path or pass the query text itself")
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            return checked_query(path.read_text(encoding="utf-8"), str(path)), str(path)
         except UnicodeDecodeError:
             raise InputError(path, "not UTF-8 text; save the query as UTF-8") from None
-    return argument, "<query>"
+    return checked_query(argument, "<query>"), "<query>"
 
 
 @click.command("sparql")

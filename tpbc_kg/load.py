@@ -91,7 +91,7 @@ def guess_format(path: Path, explicit: str | None = None) -> str:
         raise InputError(
             path,
             f"unknown RDF format for extension {path.suffix!r}; name the file .ttl, .jsonld, .nt or .rdf, "
-            "or give its format with --input-format turtle|json-ld|nt|xml",
+            "(validate and add also take --input-format turtle|json-ld|nt|xml)",
         )
     return fmt
 
