@@ -55,14 +55,28 @@ def test_write_is_atomic_when_serialisation_fails(tmp_path: Path, monkeypatch):
     target = tmp_path / "out.ttl"
     target.write_text("old content")
 
-    import io
+    from tpbc_kg import atomic
 
-    class FailingWriter(io.StringIO):
-        def write(self, s):
-            raise OSError("disk full")
+    real_fdopen = atomic.os.fdopen
 
-    monkeypatch.setattr(export.os, "fdopen", lambda fd, *a, **k: (export.os.close(fd), FailingWriter())[1])
-    with pytest.raises(OSError, match="disk full"):
+    class Handle:  # io objects refuse new attributes: wrap instead
+        def __init__(self, fd, *args, **kwargs):
+            self.inner = real_fdopen(fd, *args, **kwargs)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.inner.close()
+
+        def fileno(self):
+            return self.inner.fileno()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fdopen", Handle)
+    with pytest.raises(atomic.WriteError, match="cannot write the file: no space left on the device"):
         export.write_atomic(target, "new content")
     assert target.read_text() == "old content"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
@@ -71,3 +85,52 @@ def test_write_is_atomic_when_serialisation_fails(tmp_path: Path, monkeypatch):
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown export format"):
         export.exporter("csv")
+
+
+def _export_in_a_new_process(fmt: str, path: Path, seed: str) -> bytes:
+    """A fresh process parses the modules anew (new blank-node labels) with another hash seed (another
+    set order): what two runs of `tpbc-kg export` on two days see."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONHASHSEED": seed, "TPBC_KG_QUIET": "1"}
+    command = [sys.executable, "-m", "tpbc_kg.cli", "export", "-f", fmt, "-o", str(path)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["nt", "json-ld"])
+def test_exports_are_byte_identical_across_runs(fmt, tmp_path, graph):
+    first = _export_in_a_new_process(fmt, tmp_path / "first", "1")
+    second = _export_in_a_new_process(fmt, tmp_path / "second", "2")
+    assert first == second
+    assert isomorphic(Graph().parse(data=first, format=fmt), graph)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_new_export_follows_the_umask_and_a_replaced_one_keeps_its_mode(small, tmp_path, umask):
+    import os
+    import stat
+
+    new, kept = tmp_path / "new.ttl", tmp_path / "kept.ttl"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    old = os.umask(umask)
+    try:
+        export.export(small, "turtle", new)
+        export.export(small, "turtle", kept)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def test_stable_blank_nodes_keep_identical_restrictions_apart():
+    """Two classes with the same restriction keep two restrictions (labels come from where they hang)."""
+    text = """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix : <http://example.org/> .
+    :A owl:equivalentClass [ a owl:Restriction ; owl:onProperty :p ; owl:someValuesFrom :C ] .
+    :B owl:equivalentClass [ a owl:Restriction ; owl:onProperty :p ; owl:someValuesFrom :C ] ."""
+    graph = Graph().parse(data=text, format="turtle")
+    stable = export.stable_blank_nodes(graph)
+    assert len(stable) == len(graph) == 8 and isomorphic(stable, graph)
