@@ -313,11 +313,33 @@ def open_persistent(
             },
         )
         return OxigraphStore(store, prefixes, directory)
-    except OSError as error:
-        raise StoreError(
-            f"--store {directory}: cannot open the store ({error}); another tpbc-kg process may be "
-            "using it: wait for it to finish, or give another folder"
-        ) from None
+    except (OSError, RuntimeError) as error:
+        raise store_error(directory, error) from None
+
+
+def store_error(directory: Path, error: Exception) -> StoreError:
+    """What went wrong opening a persistent store, in words that match the cause: a store another
+    process holds, a folder the user cannot write, or damaged files (which a rebuild repairs)."""
+    text = str(error)
+    lowered = text.casefold()
+    if "lock" in lowered and (
+        "temporarily unavailable" in lowered or "hold by" in lowered or "held" in lowered
+    ):
+        advice = (
+            "another process (a running tpbc-kg?) has it open: wait for it to finish, or give another folder"
+        )
+    elif isinstance(error, PermissionError) or "permission denied" in lowered or "read-only" in lowered:
+        advice = "the folder is not writable (the store keeps its lock and files there): give a writable one"
+    elif isinstance(error, RuntimeError) or "corrupt" in lowered:
+        advice = (
+            f"its files are damaged: delete the folder (rm -r {directory}) and run the command again, "
+            "which rebuilds the store from the curated modules"
+        )
+    else:
+        advice = "give another folder, or delete this one so that it is rebuilt"
+    return StoreError(
+        f"--store {directory}: cannot open the store: {advice} ({text.splitlines()[0] if text else error})"
+    )
 
 
 def load_files(store: ox.Store, files: Sequence[Path]) -> None:
