@@ -341,7 +341,7 @@ def read_entries(files: Sequence[Path], fmt: str | None = None) -> Graph:
     entry = bind_prefixes(Graph())
     for path in files:
         guess_format(path, fmt)
-        one = parse_into(bind_prefixes(Graph()), path, fmt)
+        one = _parse_as_written(path, fmt)
         if not len(one):
             raise InputError(
                 path,
@@ -351,6 +351,26 @@ def read_entries(files: Sequence[Path], fmt: str | None = None) -> Graph:
         for triple in one:
             entry.add(triple)
     return entry
+
+
+def _parse_as_written(path: Path, fmt: str | None) -> Graph:
+    """The file's triples, with well-typed literals in rdflib's usual normal form (so "01"^^xsd:integer
+    is the 1 already in the graph) and ill-typed ones exactly as written: rdflib would turn
+    "maybe"^^xsd:boolean into "false", and the report must quote what the curator wrote."""
+    import rdflib
+
+    saved = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        raw = parse_into(bind_prefixes(Graph()), path, fmt)
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+    graph = bind_prefixes(Graph())
+    for subject, predicate, obj in raw:
+        if isinstance(obj, Literal) and not obj.ill_typed:
+            obj = Literal(str(obj), lang=obj.language, datatype=obj.datatype)
+        graph.add((subject, predicate, obj))
+    return graph
 
 
 def entry_focus_nodes(entry: Graph) -> list[URIRef]:
