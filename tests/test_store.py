@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
+from tests.conftest import filled_template
 from tpbc_kg import api, store
 from tpbc_kg.cli import main
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_OK
@@ -82,7 +83,7 @@ def test_persistent_store_is_rebuilt_when_a_curated_module_changes(project, tmp_
     assert not _knows(before, trial)
     del before
     api.reload()
-    assert main(["add", str(TRIAL_TEMPLATE)]) == EXIT_OK
+    assert main(["add", str(filled_template(TRIAL_TEMPLATE, tmp_path))]) == EXIT_OK  # markers out
     api.reload()
     after = api.store_for(folder)
     assert _knows(after, trial), "the store was not rebuilt after `add` changed a curated module"
