@@ -32,10 +32,16 @@ from rdflib.term import Node
 
 from tpbc_kg.api import bundled_graph, reload
 from tpbc_kg.atomic import explain, write_temp
-from tpbc_kg.load import InputError, bind_prefixes, catalog, parse_into
+from tpbc_kg.load import InputError, bind_prefixes, catalog
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import ontology_dir
-from tpbc_kg.validate import ValidationReport, overlaid, read_entries, validate_entry_graph
+from tpbc_kg.validate import (
+    SourceLocator,
+    ValidationReport,
+    overlaid,
+    read_entries,
+    validate_entry_graph,
+)
 
 _DATA = "https://w3id.org/tpbc-kg/data/"
 
@@ -98,13 +104,14 @@ def module_paths() -> dict[str, Path]:
 
 
 def _subjects_by_module(paths: Mapping[str, Path]) -> dict[URIRef, list[Path]]:
-    """Every module that describes each subject (a drug may be described in drugs.ttl and pathways.ttl)."""
+    """Every module that describes each subject (a drug may be described in drugs.ttl and pathways.ttl).
+    The modules are scanned as text for the lines that open a subject (the modules write one subject
+    per unindented line), not parsed again: the graph was parsed a moment ago, and this runs under the
+    write lock, where every second makes the next writer wait."""
     owners: dict[URIRef, list[Path]] = defaultdict(list)
     for path in paths.values():
-        module = parse_into(Graph(), path)
-        for subject in set(module.subjects()):
-            if isinstance(subject, URIRef):
-                owners[subject].append(path)
+        for subject in SourceLocator.of([path]).index:
+            owners[subject].append(path)
     return owners
 
 
