@@ -258,6 +258,7 @@ _PREFIX = re.compile(r"@prefix\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.IGNOREC
 _SPARQL_PREFIX = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*|)\s*:\s*<([^>]*)>", re.IGNORECASE)
 _TTL_SUBJECT = re.compile(r"^(<[^>]+>|[A-Za-z][\w.-]*:[^\s;,]*|:[^\s;,]+)")
 _JSON_ID = re.compile(r'"@id"\s*:\s*"([^"]+)"')
+_XML_ABOUT = re.compile(r'rdf:about\s*=\s*"([^"]+)"')
 _JSON_CONTEXT_PREFIXES = {"kg": "https://w3id.org/tpbc-kg/id/", "tpbc": "https://w3id.org/tpbc-kg/ontology#"}
 
 
@@ -279,8 +280,11 @@ class SourceLocator:
 
     def _scan(self, path: Path, shown: str) -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
-        if path.suffix.lower() in {".jsonld", ".json"}:
+        suffix = path.suffix.lower()
+        if suffix in {".jsonld", ".json"}:
             self._scan_json(text, shown)
+        elif suffix in {".rdf", ".owl", ".xml"}:
+            self._scan_xml(text, shown)
         else:
             self._scan_turtle(text, shown)
 
@@ -298,12 +302,19 @@ class SourceLocator:
             if not match:
                 continue
             token = match.group(1)
+            if any(c.isspace() or c in '"{}|^`' for c in token[1:-1]):
+                continue  # not an IRI (an XML declaration, a broken line): rdflib would warn about it
             if token.startswith("<"):
                 self._remember(token[1:-1], shown, number)
             else:
                 prefix, _, local = token.partition(":")
                 if prefix in prefixes:
                     self._remember(prefixes[prefix] + local.replace("\\", ""), shown, number)
+
+    def _scan_xml(self, text: str, shown: str) -> None:
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _XML_ABOUT.finditer(line):
+                self._remember(match.group(1), shown, number)
 
     def _scan_json(self, text: str, shown: str) -> None:
         for number, line in enumerate(text.splitlines(), start=1):
