@@ -218,3 +218,29 @@ def test_add_keeps_the_modules_mode(project, tmp_path, umask):
     finally:
         os.umask(old)
     assert stat.S_IMODE(module.stat().st_mode) == 0o664
+
+
+def test_a_discrepancy_naming_both_sample_sizes_lets_the_second_one_in(tmp_path):
+    """The conflicting CLEOPATRA sample size of the bad-input corpus passes once a Discrepancy names the
+    statement of 808 and the statement of 999; one about PFS (which CLEOPATRA has) did not."""
+    from tpbc_kg import validate
+
+    conflict = (
+        Path(__file__).parent / "data" / "bad-inputs" / "inputs" / "cleopatra-conflicting-sample-size.ttl"
+    )
+    entry = tmp_path / "with-discrepancy.ttl"
+    entry.write_text(
+        conflict.read_text() + "\n@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "kg:disc-trials-CLEOPATRA-n-test a tpbc:Discrepancy ;\n"
+        '    rdfs:label "CLEOPATRA sample size: 808 versus 999 (test)"@en ;\n'
+        '    dcterms:description "Two sample sizes for one trial, kept side by side."@en ;\n'
+        "    tpbc:conflictingClaim kg:st-trials-CLEOPATRA-n-table1 , kg:st-trials-CLEOPATRA-n-conflict ;\n"
+        "    tpbc:aboutEntity kg:trial-CLEOPATRA ;\n"
+        "    tpbc:supportedBy kg:ref-030 ;\n"
+        "    tpbc:reportedIn kg:source-review ;\n"
+        '    tpbc:sourceLocation "Table 1, CLEOPATRA row" .\n'
+    )
+    before = validate.validate_entries([conflict])
+    assert "tpbcsh:SampleSizeDiscrepancy" in {r.shape for r in before.violations}
+    after = validate.validate_entries([entry])
+    assert "tpbcsh:SampleSizeDiscrepancy" not in {r.shape for r in after.results}, validate.render_text(after)
