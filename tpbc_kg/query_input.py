@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tpbc_kg.errors import UserError
+
 _COMMENT = re.compile(r"#[^\n]*")
 _IRI = re.compile(r"<[^<>\s]*>")
 _PROLOGUE = re.compile(r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*|BASE\s+)<>\s*)*", re.IGNORECASE)
@@ -36,11 +38,11 @@ def checked_query(text: str, source: str) -> str:
     return text
 
 
-class EmptyQueryError(ValueError):
+class EmptyQueryError(UserError, ValueError):
     """A query text with no query in it."""
 
 
-class ReadOnlyError(ValueError):
+class ReadOnlyError(UserError, ValueError):
     """A SPARQL update given to `sparql`, which never changes the graph."""
 
     def __init__(self, source: str, keyword: str) -> None:
