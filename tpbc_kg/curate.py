@@ -119,7 +119,7 @@ def _area_of(node: URIRef, graph: Graph) -> str | None:
     for rdf_type in sorted(graph.objects(node, RDF.type), key=str):
         lineage = [rdf_type, *graph.transitive_objects(rdf_type, RDFS.subClassOf)]
         for cls in lineage:
-            if cls in AREA_OF_CLASS:
+            if isinstance(cls, URIRef) and cls in AREA_OF_CLASS:
                 return AREA_OF_CLASS[cls]
     return None
 

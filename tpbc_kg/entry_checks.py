@@ -60,7 +60,7 @@ class Problem:
 
 
 def _declared_properties(schema: Graph) -> set[Node]:
-    found = set(_BUILT_IN_PROPERTIES)
+    found: set[Node] = set(_BUILT_IN_PROPERTIES)
     for kind in _DECLARED_PROPERTY_TYPES:
         found |= set(schema.subjects(RDF.type, kind))
     return found
@@ -72,6 +72,11 @@ def _declared_classes(schema: Graph) -> set[Node]:
         | set(schema.subjects(RDF.type, RDFS.Class))
         | _BUILT_IN_CLASSES
     )
+
+
+def _curie(graph: Graph, node: Node) -> str:
+    """A CURIE for an IRI (tpbc:Drug), the text of anything else."""
+    return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
 
 
 def _suggest(term: Node, known: Iterable[Node], graph: Graph) -> str:
@@ -92,7 +97,7 @@ def vocabulary_problems(entry: Graph, context: Graph) -> list[Problem]:
             Problem(
                 "UnknownProperty",
                 subject,
-                f"{context.namespace_manager.normalizeUri(predicate)} is not a property of the ontology"
+                f"{_curie(context, predicate)} is not a property of the ontology"
                 f"{_suggest(predicate, properties, context)} Use a property defined in ontology/tpbc.ttl.",
                 path=predicate,
                 term=predicate,
@@ -104,7 +109,7 @@ def vocabulary_problems(entry: Graph, context: Graph) -> list[Problem]:
                 Problem(
                     "UnknownClass",
                     subject,
-                    f"{context.namespace_manager.normalizeUri(cls)} is not a class of the ontology"
+                    f"{_curie(context, cls)} is not a class of the ontology"
                     f"{_suggest(cls, classes, context)} No shape checks a node of an unknown class: "
                     "use a class defined in ontology/tpbc.ttl.",
                     path=RDF.type,
@@ -298,7 +303,7 @@ def identifier_problems(
                         Problem(
                             "IdentifierTaken",
                             subject,
-                            f"{value} already identifies {graph.namespace_manager.normalizeUri(holders[0])}: "
+                            f"{value} already identifies {_curie(graph, holders[0])}: "
                             "if this is the same entity, describe that one (use its IRI) instead of creating "
                             "a second; keep both only for a distinct form of it (a formulation).",
                             severity="Warning",
