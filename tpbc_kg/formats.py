@@ -18,7 +18,7 @@ from typing import Any
 
 from rdflib import XSD, Literal, URIRef
 from rdflib.query import Result
-from rdflib.term import BNode, Node, Variable
+from rdflib.term import BNode, Identifier, Node, Variable
 
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
 """The names `--format` accepts; table is the default."""
@@ -45,15 +45,19 @@ def _rdflib_result(vars_: Sequence[str], rows: Sequence[Row]) -> Result:
     result = Result("SELECT")
     result.vars = [Variable(name) for name in vars_]
     result.bindings = [
-        {Variable(name): value for name, value in zip(vars_, row, strict=True) if value is not None}
+        {Variable(name): value for name, value in zip(vars_, row, strict=True) if isinstance(value, Identifier)}
         for row in rows
     ]
     return result
 
 
+def _serialized(vars_: Sequence[str], rows: Sequence[Row], fmt: str) -> bytes:
+    return _rdflib_result(vars_, rows).serialize(format=fmt) or b""
+
+
 def sparql_json(vars_: Sequence[str], rows: Sequence[Row]) -> dict[str, Any]:
     """The results document: head.vars and one bindings object per row (unbound variables left out)."""
-    document: dict[str, Any] = json.loads(_rdflib_result(vars_, rows).serialize(format="json"))
+    document: dict[str, Any] = json.loads(_serialized(vars_, rows, "json"))
     return document
 
 
@@ -66,7 +70,7 @@ def boolean_json(answer: bool) -> dict[str, Any]:
 
 def to_csv(vars_: Sequence[str], rows: Sequence[Row]) -> str:
     """CSV results: plain values (IRIs bare, literals without tags), CRLF line ends, quoting as RFC 4180."""
-    return _rdflib_result(vars_, rows).serialize(format="csv").decode("utf-8")
+    return _serialized(vars_, rows, "csv").decode("utf-8")
 
 
 def _escape_tsv(text: str) -> str:
