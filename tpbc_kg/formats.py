@@ -45,7 +45,11 @@ def _rdflib_result(vars_: Sequence[str], rows: Sequence[Row]) -> Result:
     result = Result("SELECT")
     result.vars = [Variable(name) for name in vars_]
     result.bindings = [
-        {Variable(name): value for name, value in zip(vars_, row, strict=True) if isinstance(value, Identifier)}
+        {
+            Variable(name): value
+            for name, value in zip(vars_, row, strict=True)
+            if isinstance(value, Identifier)
+        }
         for row in rows
     ]
     return result
