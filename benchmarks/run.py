@@ -34,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CACHE = Path(tempfile.gettempdir()) / "tpbc-kg-bench"
-SIZES = {"bundled": 0, "100k": 100_000, "1M": 1_000_000}
+SIZES = {"bundled": 0, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 ENTRY = ROOT / "examples" / "trial.ttl"
 
 
@@ -57,7 +57,7 @@ def dataset(size: str, quiet: bool) -> tuple[Path, str]:
             print(f"generating {size} ...", file=sys.stderr)
         import generate
 
-        generate.write(generate.generate(SIZES[size], seed=1), path)
+        generate.write(generate.iter_triples(SIZES[size], seed=1), path)
     return path, "-s0"
 
 
