@@ -122,9 +122,9 @@ def _targets(shapes: Graph, shape: Node, split: SplitShapes, store: ox.Store) ->
     if (shape, RDF.type, RDFS.Class) in shapes:
         classes.append(shape)
     if classes:
-        listed = " ".join(_n3(c) for c in classes)
-        groups.append(f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?target {{ {listed} }} "
-                      f"?class {SUBCLASS}* ?target . ?this a ?class }} }}")
+        below = set().union(*(subclasses(store, c) for c in classes))
+        listed = " ".join(_n3(c) for c in sorted(below, key=str))
+        groups.append(f"{{ SELECT DISTINCT ?this WHERE {{ VALUES ?class {{ {listed} }} ?this a ?class }} }}")
     for prop in shapes.objects(shape, SH.targetSubjectsOf):
         groups.append(f"{{ SELECT DISTINCT ?this WHERE {{ ?this {_n3(prop)} ?any }} }}")
     for prop in shapes.objects(shape, SH.targetObjectsOf):
@@ -140,6 +140,20 @@ def _targets(shapes: Graph, shape: Node, split: SplitShapes, store: ox.Store) ->
     return groups
 
 
+_SUBCLASSES: dict[tuple[int, Node], frozenset[Node]] = {}
+
+
+def subclasses(store: ox.Store, cls: Node) -> frozenset[Node]:
+    """cls and every class below it in the store (rdfs:subClassOf*), read once per store and class: a
+    VALUES list of them lets Oxigraph look types up in its index instead of walking the hierarchy again
+    for every value."""
+    key = (id(store), cls)
+    if key not in _SUBCLASSES:
+        query = f"SELECT DISTINCT ?c WHERE {{ ?c {SUBCLASS}* {_n3(cls)} }}"
+        _SUBCLASSES[key] = frozenset({cls} | {to_rdflib(s["c"]) for s in store.query(query)})  # type: ignore[arg-type]
+    return _SUBCLASSES[key]
+
+
 def _focus(groups: list[str]) -> str:
     if len(groups) == 1:
         return groups[0]
@@ -150,14 +164,16 @@ def _values(path: str | None) -> str:
     return f"?this {path} ?value ." if path else "BIND(?this AS ?value)"
 
 
-def _value_checks(shapes: Graph, shape: Node, focus: str, path: str | None) -> Iterator[tuple[URIRef, str]]:
+def _value_checks(
+    shapes: Graph, shape: Node, focus: str, path: str | None, store: ox.Store
+) -> Iterator[tuple[URIRef, str]]:
     """(component, SELECT of the violations) for each value-level constraint of the shape."""
     values = _values(path)
     head = "SELECT DISTINCT ?this ?value WHERE {"
     for cls in shapes.objects(shape, SH["class"]):
+        listed = " ".join(_n3(c) for c in sorted(subclasses(store, cls), key=str))
         yield COMPONENT[SH["class"]], (
-            f"{head} {focus} {values} "
-            f"FILTER NOT EXISTS {{ ?value a ?type . ?type {SUBCLASS}* {_n3(cls)} }} }}"
+            f"{head} {focus} {values} FILTER NOT EXISTS {{ VALUES ?type {{ {listed} }} ?value a ?type }} }}"
         )
     for datatype in shapes.objects(shape, SH.datatype):
         if datatype == XSD.string:
@@ -292,7 +308,7 @@ def checks(shapes: Graph, split: SplitShapes, store: ox.Store) -> list[Check]:
             messages = tuple(shapes.objects(member, SH.message))
             path_node = shapes.value(member, SH.path)
             path = sparql_path(shapes, path_node) if path_node is not None else None
-            found = list(_value_checks(shapes, member, member_focus, path))
+            found = list(_value_checks(shapes, member, member_focus, path, store))
             if path is not None:
                 found += list(_count_checks(shapes, member, member_focus, path))
             else:
