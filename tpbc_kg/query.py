@@ -30,7 +30,7 @@ from typing import Any
 from rdflib import XSD, Graph
 from rdflib import Literal as RdfLiteral
 from rdflib.query import Result, ResultRow
-from rdflib.term import Node
+from rdflib.term import BNode, Node
 
 from tpbc_kg.errors import UserError
 from tpbc_kg.names import NameTable, UnknownType, python_value
@@ -438,7 +438,7 @@ def planner_bound(text: str, bindings: Mapping[str, Node]) -> tuple[str, dict[st
     and ORDER BY. This is SPARQL pre-binding by substitution, done before planning instead of after; the
     tests compare every canned query's rows with rdflib's initBindings on the bundled and a generated
     graph. Blank nodes cannot be written in a query and stay engine substitutions."""
-    from tpbc_kg.store import to_oxigraph
+    from tpbc_kg.terms import to_oxigraph
 
     written = {name: node for name, node in bindings.items() if not isinstance(node, BNode)}
     left = {name: node for name, node in bindings.items() if isinstance(node, BNode)}

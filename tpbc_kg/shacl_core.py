@@ -29,7 +29,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from tpbc_kg.shacl_sparql import SplitShapes, target_nodes
-from tpbc_kg.store import to_rdflib
+from tpbc_kg.terms import to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
