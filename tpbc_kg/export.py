@@ -110,15 +110,22 @@ class NTriplesExporter(Exporter):
 
 
 class JsonLdExporter(Exporter):
+    """Compact JSON-LD with the shipped context, written by tpbc_kg.jsonld (a compactor for this simple
+    context, in one pass over the triples; tests/test_jsonld.py checks it against rdflib's output)."""
+
     def serialize(self, graph: Graph) -> str:
-        context = json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))["@context"]
-        text = stable_blank_nodes(graph).serialize(
-            format="json-ld", context=context, indent=1, sort_keys=True
-        )
-        document = json.loads(text)
+        from tpbc_kg.jsonld import graph_to_jsonld
+
+        document = json.loads(graph_to_jsonld(stable_blank_nodes(graph)))
         if isinstance(document, dict) and isinstance(document.get("@graph"), list):
             document = {**document, "@graph": _sorted_json(document["@graph"])}
         return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def rdflib_json_ld(graph: Graph) -> str:
+    """rdflib's own compaction with the shipped context: the reference the fast writer is tested against."""
+    context = json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))["@context"]
+    return graph.serialize(format="json-ld", context=context, indent=1, sort_keys=True)
 
 
 EXPORTERS: dict[str, Exporter] = {
