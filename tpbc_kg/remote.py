@@ -1,0 +1,194 @@
+"""A remote SPARQL 1.1 endpoint behind the QueryStore interface, so `query`, `sparql` and `show` can run on
+an external store (Oxigraph server, Virtuoso, QLever, GraphDB ...) instead of the local one.
+
+It speaks the SPARQL 1.1 Protocol (POST, application/sparql-query) with the standard library only.
+Parameters are bound as a VALUES block of exact RDF terms placed at the start of the query's outer
+WHERE group: the protocol has no other way to bind, and a VALUES row holds terms, never query text.
+The store must answer queries over the graph's triples without a GRAPH clause: with Oxigraph start it
+with --union-default-graph, or pass default_graphs (default-graph-uri) naming the pushed graphs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from tpbc_kg.store import NAMING_QUERY, Row
+
+_XSD_STRING = str(XSD.string)
+_RESULTS_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_COMMENT = re.compile(r"(?m)#[^\n<>\"']*$")
+
+
+class RemoteError(ValueError):
+    """An endpoint that cannot be reached or refuses a query; the message says which and why."""
+
+
+def term(value: Mapping[str, str]) -> Node | None:
+    """The rdflib term of one SPARQL 1.1 JSON results binding (plain strings without a datatype, as the
+    local stores give them)."""
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return Literal(value["value"], lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        if datatype and datatype != _XSD_STRING:
+            return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"])
+    return None
+
+
+def values_block(bindings: Mapping[str, Node]) -> str:
+    """A VALUES row of the bound terms in N-Triples syntax (escaped by rdflib)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(node.n3() for node in bindings.values())
+    return f"VALUES ({names}) {{ ({row}) }}"
+
+
+def bind(text: str, bindings: Mapping[str, Node] | None) -> str:
+    """text with bindings joined in at the start of the outer WHERE group."""
+    if not bindings:
+        return text
+    code = _COMMENT.sub(lambda m: " " * len(m.group()), text)
+    match = _WHERE.search(code)
+    if match is None:
+        raise RemoteError("cannot bind parameters: the query has no WHERE { ... } group")
+    # Comments were blanked to the same length, so the offset is valid in the original text.
+    return f"{text[:match.end()]} {values_block(bindings)} {text[match.end():]}"
+
+
+class RemoteStore:
+    """A SPARQL 1.1 endpoint answering the QueryStore interface."""
+
+    kind = "remote"
+
+    def __init__(self, endpoint: str, default_graphs: Sequence[str] = (), timeout: float = 60.0,
+                 prefixes: Mapping[str, str] | None = None) -> None:
+        parsed = urllib.parse.urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise RemoteError(f"--endpoint {endpoint!r}: give an http(s) URL of a SPARQL endpoint, "
+                              "for example http://127.0.0.1:7878/query")
+        self.endpoint = endpoint
+        self.default_graphs = list(default_graphs)
+        self.timeout = timeout
+        if prefixes is None:
+            from tpbc_kg.load import prefix_map
+
+            prefixes = prefix_map()
+        self.prefixes = dict(prefixes)
+
+    def _request(self, text: str, accept: str) -> tuple[str, bytes]:
+        url = self.endpoint
+        if self.default_graphs:
+            query = urllib.parse.urlencode([("default-graph-uri", g) for g in self.default_graphs])
+            url += ("&" if urllib.parse.urlsplit(url).query else "?") + query
+        request = urllib.request.Request(
+            url, data=text.encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.headers.get_content_type(), response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read(400).decode("utf-8", "replace").strip()
+            raise RemoteError(f"{self.endpoint}: HTTP {error.code} {error.reason}: {detail}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise RemoteError(f"{self.endpoint}: cannot reach the endpoint ({reason}); is it running?") from None
+
+    def _with_prefixes(self, text: str, prefixes: Mapping[str, str]) -> str:
+        declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w-]*):", text)}
+        head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()) if p not in declared)
+        return head + text
+
+    def _answer(self, text: str) -> tuple[list[str], list[Row]] | bool | Graph:
+        content_type, body = self._request(text, f"{_RESULTS_JSON}, {_NTRIPLES};q=0.9")
+        if content_type in (_RESULTS_JSON, "application/json"):
+            document = json.loads(body)
+            if "boolean" in document:
+                return bool(document["boolean"])
+            variables = list(document["head"].get("vars", []))
+            rows = [tuple(term(b[v]) if v in b else None for v in variables)
+                    for b in document["results"]["bindings"]]
+            return variables, rows
+        graph = Graph()
+        for prefix, namespace in self.prefixes.items():
+            graph.bind(prefix, namespace)
+        graph.parse(data=body.decode("utf-8"), format="nt" if content_type == _NTRIPLES else content_type)
+        return graph
+
+    def __len__(self) -> int:
+        answer = self._answer("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(answer, tuple)
+        return int(str(answer[1][0][0]))
+
+    def select(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[list[str], list[Row]]:
+        answer = self._answer(bind(text, bindings))
+        if not isinstance(answer, tuple):
+            raise RemoteError(f"{self.endpoint}: expected SELECT results")
+        return answer
+
+    def sparql(self, text: str, prefixes: Mapping[str, str]) -> tuple[list[str], list[Row]] | bool | Graph:
+        return self._answer(self._with_prefixes(text, prefixes))
+
+    @cached_property
+    def _names(self) -> Graph:
+        answer = self._answer(NAMING_QUERY)
+        if not isinstance(answer, Graph):
+            raise RemoteError(f"{self.endpoint}: expected an RDF graph for a CONSTRUCT query")
+        return answer
+
+    def names(self) -> Graph:
+        return self._names
+
+    def serialize(self, fmt: str) -> bytes:
+        answer = self._answer("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        assert isinstance(answer, Graph)
+        from tpbc_kg.export import exporter
+
+        return exporter(fmt).serialize(answer).encode("utf-8")
+
+    def neighbourhood(self, node: URIRef, hops: int = 3, batch: int = 150) -> Graph:
+        """The triples around node (outgoing to `hops`, incoming at the first step), fetched in bounded
+        VALUES batches: enough for `show` to describe an entity without copying the whole store."""
+        graph = Graph()
+        for prefix, namespace in self.prefixes.items():
+            graph.bind(prefix, namespace)
+        incoming = self._answer(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?o = {node.n3()}) }}")
+        assert isinstance(incoming, Graph)
+        for triple in incoming:
+            graph.add(triple)
+        frontier = {node} | {s for s in incoming.subjects() if isinstance(s, URIRef)}
+        seen: set[Node] = set()
+        for _ in range(hops):
+            todo = sorted(n for n in frontier if n not in seen and isinstance(n, URIRef | BNode))
+            seen |= set(todo)
+            found: set[Node] = set()
+            for start in range(0, len(todo), batch):
+                chunk = [n for n in todo[start:start + batch] if isinstance(n, URIRef)]
+                if not chunk:
+                    continue
+                values = " ".join(n.n3() for n in chunk)
+                answer = self._answer(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+                assert isinstance(answer, Graph)
+                for s, p, o in answer:
+                    graph.add((s, p, o))
+                    found.add(o)
+                    found.add(p)
+            frontier = found
+        return graph
