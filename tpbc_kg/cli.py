@@ -18,6 +18,7 @@ from tpbc_kg.cli_curate import add_command, validate_command
 from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND
 from tpbc_kg.cli_reason import REASON_COMMAND
 from tpbc_kg.cli_release import DIFF_COMMAND, PUSH_COMMAND, RELEASE_COMMAND
+from tpbc_kg.cli_remote import endpoint_option
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
@@ -42,9 +43,15 @@ def cli(quiet: bool) -> None:
 @cli.command()
 @click.argument("entity")
 @click.option("--width", type=int, default=None, help="Wrap text to this many columns.")
-def show(entity: str, width: int | None) -> None:
+@endpoint_option
+def show(entity: str, width: int | None, endpoint: str | None) -> None:
     """Describe ENTITY (a label, synonym, symbol, CURIE, identifier or IRI; case-insensitive):
     its relations, and every claim about it with the references behind it."""
+    if endpoint:
+        from tpbc_kg import remote
+
+        click.echo(remote.show_text(remote.RemoteStore(endpoint), entity, width=width), nl=False)
+        return
     click.echo(api.show_text(entity, width=width), nl=False)
 
 

@@ -14,13 +14,28 @@ from tpbc_kg.errors import EXIT_CHECK_FAILED
 
 
 @click.command("release")
-@click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The release folder (created; a previous release there is replaced atomically).")
-@click.option("--version", "version", default=None, metavar="X.Y.Z",
-              help="Release version (default: owl:versionInfo of the sources). Written into every "
-              "ontology's owl:versionIRI and owl:versionInfo.")
-@click.option("--previous", type=click.Path(exists=True, path_type=Path), default=None,
-              help="An earlier release folder: its claim-level diff goes into RELEASE-NOTES.md.")
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The release folder (created; a previous release there is replaced atomically).",
+)
+@click.option(
+    "--version",
+    "version",
+    default=None,
+    metavar="X.Y.Z",
+    help="Release version (default: owl:versionInfo of the sources). Written into every "
+    "ontology's owl:versionIRI and owl:versionInfo.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="An earlier release folder: its claim-level diff goes into RELEASE-NOTES.md.",
+)
 def release_command(output: Path, version: str | None, previous: Path | None) -> None:
     """Write a versioned release bundle into a folder: Turtle (asserted and inferred apart), N-Triples,
     N-Quads, JSON-LD, KGX, SSSOM, ontology docs, VoID/DCAT, release notes and SHA256SUMS. The same
@@ -31,15 +46,24 @@ def release_command(output: Path, version: str | None, previous: Path | None) ->
         click.echo(f"tpbc-kg: {message}", err=True)
 
     made = build_release(output, version, previous, say=say)
-    click.echo(f"wrote release {made.version} ({made.date.isoformat()}) to {output}: {len(made.files) + 1} files, "
-               f"{len(made.asserted)} asserted and {len(made.inferred)} inferred triples", err=True)
+    click.echo(
+        f"wrote release {made.version} ({made.date.isoformat()}) to {output}: {len(made.files) + 1} files, "
+        f"{len(made.asserted)} asserted and {len(made.inferred)} inferred triples",
+        err=True,
+    )
 
 
 @click.command("diff")
 @click.argument("old")
 @click.argument("new", default="working")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--exit-code", is_flag=True, help="Exit with 1 when there are changes (like `diff`).")
 def diff_command(old: str, new: str, fmt: str, exit_code: bool) -> int:
     """Claim-level changes from OLD to NEW (release folders, RDF files, or 'working' for the current
@@ -53,22 +77,59 @@ def diff_command(old: str, new: str, fmt: str, exit_code: bool) -> int:
 
 @click.command("push")
 @click.argument("url")
-@click.option("--release", "release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="A release folder to load (default: the current sources).")
-@click.option("--graph", "graph", default=None, metavar="IRI",
-              help="Named graph for the asserted triples (default https://w3id.org/tpbc-kg/graph/asserted).")
-@click.option("--inferred-graph", default=None, metavar="IRI",
-              help="Named graph for the inferred triples (default https://w3id.org/tpbc-kg/graph/inferred).")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A release folder to load (default: the current sources).",
+)
+@click.option(
+    "--graph",
+    "graph",
+    default=None,
+    metavar="IRI",
+    help="Named graph for the asserted triples (default https://w3id.org/tpbc-kg/graph/asserted).",
+)
+@click.option(
+    "--inferred-graph",
+    default=None,
+    metavar="IRI",
+    help="Named graph for the inferred triples (default https://w3id.org/tpbc-kg/graph/inferred).",
+)
 @click.option("--no-inferred", is_flag=True, help="Load only the asserted triples.")
 @click.option("--user", envvar="TPBC_KG_PUSH_USER", default=None, help="User name (or TPBC_KG_PUSH_USER).")
-@click.option("--password", envvar="TPBC_KG_PUSH_PASSWORD", default=None,
-              help="Password (better: TPBC_KG_PUSH_PASSWORD, so it stays out of the shell history). Never printed.")
-@click.option("--auth", type=click.Choice(["basic", "digest"]), default="basic", show_default=True,
-              help="HTTP authentication scheme (Virtuoso's /sparql-graph-crud-auth wants digest).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-              help="Seconds to wait for the store to answer each request.")
-def push_command(url: str, release_dir: Path | None, graph: str | None, inferred_graph: str | None,
-                 no_inferred: bool, user: str | None, password: str | None, auth: str, timeout: float) -> None:
+@click.option(
+    "--password",
+    envvar="TPBC_KG_PUSH_PASSWORD",
+    default=None,
+    help="Password (better: TPBC_KG_PUSH_PASSWORD, so it stays out of the shell history). Never printed.",
+)
+@click.option(
+    "--auth",
+    type=click.Choice(["basic", "digest"]),
+    default="basic",
+    show_default=True,
+    help="HTTP authentication scheme (Virtuoso's /sparql-graph-crud-auth wants digest).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for the store to answer each request.",
+)
+def push_command(
+    url: str,
+    release_dir: Path | None,
+    graph: str | None,
+    inferred_graph: str | None,
+    no_inferred: bool,
+    user: str | None,
+    password: str | None,
+    auth: str,
+    timeout: float,
+) -> None:
     """Load the graph into any SPARQL 1.1 store through its Graph Store HTTP Protocol endpoint URL
     (Oxigraph: http://host:port/store; Virtuoso: http://host:8890/sparql-graph-crud-auth). Asserted and
     inferred triples go into their own named graphs, each replaced as a whole (pushing twice is safe)."""

@@ -74,7 +74,9 @@ class Diff:
 
     def summary(self) -> dict[str, dict[str, int]]:
         return {
-            kind: {what: sum(1 for c in items if c.change == what) for what in ("added", "removed", "changed")}
+            kind: {
+                what: sum(1 for c in items if c.change == what) for what in ("added", "removed", "changed")
+            }
             for kind, items in self.by_kind().items()
         }
 
@@ -101,7 +103,9 @@ def load_side(source: str | Path) -> Graph:
             )
         path = path / "tpbc-kg.ttl"
     if not path.is_file():
-        raise DiffInputError(f"{path}: no such file or folder; give a release folder, an RDF file or '{WORKING}'")
+        raise DiffInputError(
+            f"{path}: no such file or folder; give a release folder, an RDF file or '{WORKING}'"
+        )
     if path.suffix == ".nq":
         from tpbc_kg.release import ASSERTED_GRAPH
 
@@ -123,8 +127,11 @@ def load_side(source: str | Path) -> Graph:
     try:
         graph.parse(path, format=fmt)
     except Exception as error:
-        raise InputError(path, f"cannot read as {fmt}: {str(error).splitlines()[0] if str(error) else error}; "
-                               "fix the file and retry") from None
+        raise InputError(
+            path,
+            f"cannot read as {fmt}: {str(error).splitlines()[0] if str(error) else error}; "
+            "fix the file and retry",
+        ) from None
     return graph
 
 
@@ -143,7 +150,10 @@ def version_of(graph: Graph) -> str:
 def _label(graph: Graph, node: Node) -> str:
     if isinstance(node, Literal):
         return str(node)
-    labels = sorted(graph.objects(node, RDFS.label), key=lambda lit: (getattr(lit, "language", None) not in ("en", None), str(lit)))
+    labels = sorted(
+        graph.objects(node, RDFS.label),
+        key=lambda lit: (getattr(lit, "language", None) not in ("en", None), str(lit)),
+    )
     if labels:
         return str(labels[0])
     return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
@@ -211,8 +221,10 @@ def _kind(graph: Graph, node: Node, predicate: Node | None = None) -> str:
         subject = graph.value(node, TPBC.claimSubject)
         if claim_predicate in _TARGET_PREDICATES:
             return "targets"
-        if "esistance" in str(claim_predicate) or "overcome" in str(claim_predicate) or (
-            subject is not None and _is_a(graph, subject, _RESISTANCE_CLASSES)
+        if (
+            "esistance" in str(claim_predicate)
+            or "overcome" in str(claim_predicate)
+            or (subject is not None and _is_a(graph, subject, _RESISTANCE_CLASSES))
         ):
             return "resistance"
         if subject is not None and _is_a(graph, subject, _TRIAL_CLASSES):
@@ -235,7 +247,9 @@ def _curated(graph: Graph) -> set[URIRef]:
 
 def _schema_terms(graph: Graph) -> set[URIRef]:
     return {
-        s for t in _SCHEMA_TYPES for s in graph.subjects(RDF.type, t)
+        s
+        for t in _SCHEMA_TYPES
+        for s in graph.subjects(RDF.type, t)
         if isinstance(s, URIRef) and str(s).startswith(str(TPBC._NS))
     }
 
@@ -259,17 +273,26 @@ def _entity_text(graph: Graph, node: Node) -> str:
     return f"{_label(graph, node)} ({', '.join(types)})" + (f" ({ref})" if ref else "")
 
 
-def _changed_text(graph: Graph, node: Node, prop: Node, old: str, new: str) -> str:
+def _changed_text(
+    old_graph: Graph, graph: Graph, node: Node, prop: Node, before: set[Node], after: set[Node]
+) -> str:
+    """One line for a changed property: old → new for single values, the items gone and come for sets
+    (a trial's outcomes), 'reworded' for long text."""
     ref = _reference(graph, node)
     suffix = f" ({ref})" if ref else ""
-    if (node, RDF.type, TPBC.Outcome) in graph:
-        name = _outcome_name(graph, node)
-        if prop == TPBC.value:
-            return f"{name}: {old} → {new}{_unit(graph, node)}{suffix}"
-        return f"{name}: {_label(graph, prop)} {old} → {new}{suffix}"
+    old, new = _values(old_graph, before), _values(graph, after)
+    name = _outcome_name(graph, node) if (node, RDF.type, TPBC.Outcome) in graph else _label(graph, node)
+    if prop == TPBC.value and (node, RDF.type, TPBC.Outcome) in graph:
+        return f"{name}: {old} → {new}{_unit(graph, node)}{suffix}"
+    if len(before) > 1 or len(after) > 1:
+        gone, came = before - after, after - before
+        parts = ([f"+ {_values(graph, came)}"] if came else []) + (
+            [f"− {_values(old_graph, gone)}"] if gone else []
+        )
+        return f"{name}: {_label(graph, prop)} {'; '.join(parts)}{suffix}"
     if len(old) > _LONG_TEXT or len(new) > _LONG_TEXT:
-        return f"{_label(graph, node)}: {_label(graph, prop)} reworded{suffix}"
-    return f"{_label(graph, node)}: {_label(graph, prop)} {old} → {new}{suffix}"
+        return f"{name}: {_label(graph, prop)} reworded{suffix}"
+    return f"{name}: {_label(graph, prop)} {old} → {new}{suffix}"
 
 
 def diff_graphs(old: Graph, new: Graph) -> Diff:
@@ -278,27 +301,55 @@ def diff_graphs(old: Graph, new: Graph) -> Diff:
     result = Diff(version_of(old), version_of(new))
     old_nodes, new_nodes = _curated(old), _curated(new)
     for node in sorted(new_nodes - old_nodes):
-        result.changes.append(Change(_kind(new, node), "added", str(node), _label(new, node),
-                                     reference=_reference(new, node), text=_entity_text(new, node)))
+        result.changes.append(
+            Change(
+                _kind(new, node),
+                "added",
+                str(node),
+                _label(new, node),
+                reference=_reference(new, node),
+                text=_entity_text(new, node),
+            )
+        )
     for node in sorted(old_nodes - new_nodes):
-        result.changes.append(Change(_kind(old, node), "removed", str(node), _label(old, node),
-                                     reference=_reference(old, node), text=_entity_text(old, node)))
+        result.changes.append(
+            Change(
+                _kind(old, node),
+                "removed",
+                str(node),
+                _label(old, node),
+                reference=_reference(old, node),
+                text=_entity_text(old, node),
+            )
+        )
     for node in sorted(old_nodes & new_nodes):
         before, after = _properties(old, node), _properties(new, node)
         for prop in sorted(set(before) | set(after)):
             if before.get(prop, set()) == after.get(prop, set()):
                 continue
             old_text, new_text = _values(old, before.get(prop, set())), _values(new, after.get(prop, set()))
-            result.changes.append(Change(
-                _kind(new, node, prop), "changed", str(node), _label(new, node),
-                property=_label(new, prop), old=old_text, new=new_text, reference=_reference(new, node),
-                text=_changed_text(new, node, prop, old_text, new_text),
-            ))
+            result.changes.append(
+                Change(
+                    _kind(new, node, prop),
+                    "changed",
+                    str(node),
+                    _label(new, node),
+                    property=_label(new, prop),
+                    old=old_text,
+                    new=new_text,
+                    reference=_reference(new, node),
+                    text=_changed_text(old, new, node, prop, before.get(prop, set()), after.get(prop, set())),
+                )
+            )
     old_terms, new_terms = _schema_terms(old), _schema_terms(new)
     for term in sorted(new_terms - old_terms):
-        result.changes.append(Change("ontology", "added", str(term), _label(new, term), text=_label(new, term)))
+        result.changes.append(
+            Change("ontology", "added", str(term), _label(new, term), text=_label(new, term))
+        )
     for term in sorted(old_terms - new_terms):
-        result.changes.append(Change("ontology", "removed", str(term), _label(old, term), text=_label(old, term)))
+        result.changes.append(
+            Change("ontology", "removed", str(term), _label(old, term), text=_label(old, term))
+        )
     order = {kind: i for i, kind in enumerate(KINDS)}
     changes = {"added": 0, "removed": 1, "changed": 2}
     result.changes.sort(key=lambda c: (order[c.kind], changes[c.change], c.text.casefold(), c.id, c.property))
@@ -310,10 +361,14 @@ def diff_graphs(old: Graph, new: Graph) -> Diff:
 # ------------------------------------------------------------------------------------------------------
 
 
+def _count(n: int) -> str:
+    return f"{n} change" if n == 1 else f"{n} changes"
+
+
 def render_text(diff: Diff) -> str:
     if not diff.changes:
         return f"{diff.old_version} → {diff.new_version}: no changes\n"
-    lines = [f"{diff.old_version} → {diff.new_version}: {len(diff.changes)} changes"]
+    lines = [f"{diff.old_version} → {diff.new_version}: {_count(len(diff.changes))}"]
     for kind, items in diff.by_kind().items():
         counts = diff.summary()[kind]
         lines += ["", f"{KIND_TITLES[kind]} ({', '.join(f'{n} {w}' for w, n in counts.items() if n)})"]
@@ -329,20 +384,29 @@ def render_markdown(diff: Diff, heading_level: int = 2) -> str:
     hashes = "#" * heading_level
     if not diff.changes:
         return f"No changes between {diff.old_version} and {diff.new_version}.\n"
-    lines = [f"{len(diff.changes)} changes from {diff.old_version} to {diff.new_version}.", ""]
+    lines = [f"{_count(len(diff.changes))} from {diff.old_version} to {diff.new_version}.", ""]
     lines += ["| kind | added | removed | changed |", "|---|---:|---:|---:|"]
     for kind, counts in diff.summary().items():
-        lines.append(f"| {KIND_TITLES[kind]} | {counts['added']} | {counts['removed']} | {counts['changed']} |")
+        lines.append(
+            f"| {KIND_TITLES[kind]} | {counts['added']} | {counts['removed']} | {counts['changed']} |"
+        )
     for kind, items in diff.by_kind().items():
-        lines += ["", f"{hashes} {KIND_TITLES[kind]}", "", "| change | claim | before | after | reference |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"{hashes} {KIND_TITLES[kind]}",
+            "",
+            "| change | claim | before | after | reference |",
+            "|---|---|---|---|---|",
+        ]
         for c in items:
             subject = c.text if c.change != "changed" else c.text.split(":")[0]
             if c.change == "changed" and c.property:
                 subject = f"{subject} — {c.property}"
             before = c.old if c.change == "changed" else ("" if c.change == "added" else "present")
             after = c.new if c.change == "changed" else ("" if c.change == "removed" else "new")
-            lines.append(f"| {c.change} | {_cell(subject)} | {_cell(before)} | {_cell(after)} | {_cell(c.reference)} |")
+            lines.append(
+                f"| {c.change} | {_cell(subject)} | {_cell(before)} | {_cell(after)} | {_cell(c.reference)} |"
+            )
     return "\n".join(lines) + "\n"
 
 

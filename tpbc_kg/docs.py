@@ -25,8 +25,14 @@ _PROPERTY_KINDS = (
     (OWL.DatatypeProperty, "datatype property"),
     (OWL.AnnotationProperty, "annotation property"),
 )
-_CHARACTERISTICS = (OWL.FunctionalProperty, OWL.InverseFunctionalProperty, OWL.TransitiveProperty,
-                    OWL.SymmetricProperty, OWL.AsymmetricProperty, OWL.IrreflexiveProperty)
+_CHARACTERISTICS = (
+    OWL.FunctionalProperty,
+    OWL.InverseFunctionalProperty,
+    OWL.TransitiveProperty,
+    OWL.SymmetricProperty,
+    OWL.AsymmetricProperty,
+    OWL.IrreflexiveProperty,
+)
 
 
 @dataclass
@@ -49,11 +55,14 @@ class Term:
 
 def _local(node: Node) -> str:
     text = str(node)
-    return text[len(str(TPBC._NS)):] if text.startswith(str(TPBC._NS)) else ""
+    return text[len(str(TPBC._NS)) :] if text.startswith(str(TPBC._NS)) else ""
 
 
 def _label(graph: Graph, node: Node) -> str:
-    labels = sorted(graph.objects(node, RDFS.label), key=lambda lit: (getattr(lit, "language", None) not in ("en", None), str(lit)))
+    labels = sorted(
+        graph.objects(node, RDFS.label),
+        key=lambda lit: (getattr(lit, "language", None) not in ("en", None), str(lit)),
+    )
     if labels:
         return str(labels[0])
     return _local(node) or graph.namespace_manager.normalizeUri(node)
@@ -91,15 +100,22 @@ def _classes(graph: Graph) -> list[Term]:
     terms = []
     for cls in classes:
         instances = sorted(members.get(cls, []), key=lambda n: _label(graph, n).casefold())
-        terms.append(Term(
-            iri=str(cls), anchor=_local(cls), label=_label(graph, cls), definition=_definition(graph, cls),
-            kind="class",
-            parents=sorted({_ref(graph, p) for p in graph.objects(cls, RDFS.subClassOf) if isinstance(p, URIRef)}),
-            children=sorted({_ref(graph, c) for c in graph.subjects(RDFS.subClassOf, cls) if _local(c)}),
-            mappings=_mappings(graph, cls),
-            examples=[_label(graph, n) for n in instances[:MAX_EXAMPLES]],
-            instances=len(instances),
-        ))
+        terms.append(
+            Term(
+                iri=str(cls),
+                anchor=_local(cls),
+                label=_label(graph, cls),
+                definition=_definition(graph, cls),
+                kind="class",
+                parents=sorted(
+                    {_ref(graph, p) for p in graph.objects(cls, RDFS.subClassOf) if isinstance(p, URIRef)}
+                ),
+                children=sorted({_ref(graph, c) for c in graph.subjects(RDFS.subClassOf, cls) if _local(c)}),
+                mappings=_mappings(graph, cls),
+                examples=[_label(graph, n) for n in instances[:MAX_EXAMPLES]],
+                instances=len(instances),
+            )
+        )
     return terms
 
 
@@ -120,20 +136,30 @@ def _properties(graph: Graph) -> list[Term]:
                 ((s, o) for s, o in graph.subject_objects(prop) if str(s).startswith(str(KG))),
                 key=lambda pair: (_label(graph, pair[0]).casefold(), str(pair[1])),
             )
-            terms.append(Term(
-                iri=str(prop), anchor=_local(prop), label=_label(graph, prop), definition=_definition(graph, prop),
-                kind=kind,
-                parents=sorted({_ref(graph, p) for p in graph.objects(prop, RDFS.subPropertyOf)}),
-                domain=sorted({_ref(graph, d) for d in graph.objects(prop, RDFS.domain)}),
-                range=sorted({_ref(graph, r) for r in graph.objects(prop, RDFS.range)}),
-                inverse=sorted({_ref(graph, i) for i in graph.objects(prop, OWL.inverseOf)}
-                               | {_ref(graph, i) for i in graph.subjects(OWL.inverseOf, prop)}),
-                characteristics=sorted(_label(graph, c).replace("Property", "") or str(c).split("#")[-1]
-                                       for c in _CHARACTERISTICS if (prop, RDF.type, c) in graph),
-                mappings=_mappings(graph, prop),
-                examples=[_example(graph, s, o) for s, o in uses[:3]],
-                instances=len(uses),
-            ))
+            terms.append(
+                Term(
+                    iri=str(prop),
+                    anchor=_local(prop),
+                    label=_label(graph, prop),
+                    definition=_definition(graph, prop),
+                    kind=kind,
+                    parents=sorted({_ref(graph, p) for p in graph.objects(prop, RDFS.subPropertyOf)}),
+                    domain=sorted({_ref(graph, d) for d in graph.objects(prop, RDFS.domain)}),
+                    range=sorted({_ref(graph, r) for r in graph.objects(prop, RDFS.range)}),
+                    inverse=sorted(
+                        {_ref(graph, i) for i in graph.objects(prop, OWL.inverseOf)}
+                        | {_ref(graph, i) for i in graph.subjects(OWL.inverseOf, prop)}
+                    ),
+                    characteristics=sorted(
+                        _label(graph, c).replace("Property", "") or str(c).split("#")[-1]
+                        for c in _CHARACTERISTICS
+                        if (prop, RDF.type, c) in graph
+                    ),
+                    mappings=_mappings(graph, prop),
+                    examples=[_example(graph, s, o) for s, o in uses[:3]],
+                    instances=len(uses),
+                )
+            )
     return terms
 
 
@@ -158,8 +184,13 @@ def _tree(graph: Graph, terms: list[Term]) -> list[dict[str, object]]:
 
 def render_html(graph: Graph, version: str, date: dt.date) -> str:
     """The documentation page for the ontology in graph (schema plus curated data for the examples)."""
-    env = Environment(loader=PackageLoader("tpbc_kg", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("tpbc_kg", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     ontology = URIRef("https://w3id.org/tpbc-kg/ontology")
     classes = _classes(graph)
     return env.get_template("ontology.html.j2").render(

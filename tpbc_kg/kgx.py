@@ -41,16 +41,44 @@ TPBC_PREFIX = "TPBC"
 SOURCE_REVIEW = KG["source-review"]
 
 NODE_COLUMNS = [
-    "id", "category", "name", "description", "synonym", "xref", "provided_by",
-    "endpoint", "arm", "has_numeric_value", "has_unit", "printed_value", "timepoint_years", "p_value",
+    "id",
+    "category",
+    "name",
+    "description",
+    "synonym",
+    "xref",
+    "provided_by",
+    "endpoint",
+    "arm",
+    "has_numeric_value",
+    "has_unit",
+    "printed_value",
+    "timepoint_years",
+    "p_value",
 ]
 EDGE_COLUMNS = [
-    "id", "subject", "predicate", "object", "original_predicate", "category", "knowledge_level",
-    "agent_type", "primary_knowledge_source", "publications", "has_evidence", "source_location",
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "original_predicate",
+    "category",
+    "knowledge_level",
+    "agent_type",
+    "primary_knowledge_source",
+    "publications",
+    "has_evidence",
+    "source_location",
 ]
 REQUIRED_NODE_COLUMNS = ("id", "category")
 REQUIRED_EDGE_COLUMNS = (
-    "id", "subject", "predicate", "object", "knowledge_level", "agent_type", "primary_knowledge_source",
+    "id",
+    "subject",
+    "predicate",
+    "object",
+    "knowledge_level",
+    "agent_type",
+    "primary_knowledge_source",
 )
 
 # Mapped Biolink slots that are not predicates, or narrowMatch targets, and the Biolink predicate to use
@@ -61,13 +89,33 @@ FALLBACK_PARENTS = {
 }
 # Slots used as edge properties or columns, never as predicates.
 PROPERTY_SLOTS = frozenset(
-    {"publications", "has_evidence", "p_value", "has_unit", "has_numeric_value", "has_count", "has_total",
-     "authors", "pages", "volume", "xref"}
+    {
+        "publications",
+        "has_evidence",
+        "p_value",
+        "has_unit",
+        "has_numeric_value",
+        "has_count",
+        "has_total",
+        "authors",
+        "pages",
+        "volume",
+        "xref",
+    }
 )
 # Properties that say something about a claim (its reference, evidence, bookkeeping), not a relation.
 NOT_EDGES = frozenset(
-    {TPBC.supportedBy, TPBC.hasEvidenceType, TPBC.reportedIn, TPBC.claimSubject, TPBC.claimObject,
-     TPBC.hasUnit, TPBC.measuresEndpoint, TPBC.conflictingClaim, RDF.type}
+    {
+        TPBC.supportedBy,
+        TPBC.hasEvidenceType,
+        TPBC.reportedIn,
+        TPBC.claimSubject,
+        TPBC.claimObject,
+        TPBC.hasUnit,
+        TPBC.measuresEndpoint,
+        TPBC.conflictingClaim,
+        RDF.type,
+    }
 )
 _MATCH_ORDER = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch)
 
@@ -83,9 +131,9 @@ def curie(node: Node) -> str:
     text = str(node)
     for namespace, prefix in ((str(KG), KG_PREFIX), (str(TPBC._NS), TPBC_PREFIX), (str(BIOLINK), "biolink")):
         if text.startswith(namespace):
-            return f"{prefix}:{text[len(namespace):]}"
+            return f"{prefix}:{text[len(namespace) :]}"
     if text.startswith(OBO):
-        local = text[len(OBO):]
+        local = text[len(OBO) :]
         prefix, _, rest = local.partition("_")
         return f"{prefix}:{rest}" if rest else text
     return text
@@ -101,7 +149,7 @@ def _join(values: Iterable[str]) -> str:
 
 def _biolink_local(node: Node) -> str | None:
     text = str(node)
-    return text[len(str(BIOLINK)):] if text.startswith(str(BIOLINK)) else None
+    return text[len(str(BIOLINK)) :] if text.startswith(str(BIOLINK)) else None
 
 
 class Mapper:
@@ -129,11 +177,14 @@ class Mapper:
             if local is not None and local[:1].isupper():
                 if current != cls:
                     self.notes.add(
-                        f"class {curie(cls)} has no Biolink mapping; category from {curie(current)}: biolink:{local}"
+                        f"class {curie(cls)} has no Biolink mapping; "
+                        f"category from {curie(current)}: biolink:{local}"
                     )
                 return f"biolink:{local}"
             queue += sorted(o for o in self.graph.objects(current, RDFS.subClassOf) if isinstance(o, URIRef))
-        self.notes.add(f"class {curie(cls)} maps to no Biolink class up its hierarchy; category biolink:NamedThing")
+        self.notes.add(
+            f"class {curie(cls)} maps to no Biolink class up its hierarchy; category biolink:NamedThing"
+        )
         return "biolink:NamedThing"
 
     def predicate(self, prop: URIRef) -> str:
@@ -144,7 +195,9 @@ class Mapper:
                 continue
             seen.add(current)
             local = self._mapped(current)
-            narrow = sorted(filter(None, (_biolink_local(o) for o in self.graph.objects(current, SKOS.narrowMatch))))
+            narrow = sorted(
+                filter(None, (_biolink_local(o) for o in self.graph.objects(current, SKOS.narrowMatch)))
+            )
             if local is None and narrow:
                 local = narrow[0]
             if local is not None and local not in PROPERTY_SLOTS:
@@ -156,7 +209,9 @@ class Mapper:
                     )
                     return f"biolink:{parent}"
                 return f"biolink:{local}"
-            queue += sorted(o for o in self.graph.objects(current, RDFS.subPropertyOf) if isinstance(o, URIRef))
+            queue += sorted(
+                o for o in self.graph.objects(current, RDFS.subPropertyOf) if isinstance(o, URIRef)
+            )
         self.notes.add(f"property {curie(prop)} maps to no Biolink predicate; using biolink:related_to")
         return "biolink:related_to"
 
@@ -199,11 +254,24 @@ def _node_rows(graph: Graph, individuals: dict[URIRef, list[URIRef]], mapper: Ma
         row["id"] = curie(node)
         row["category"] = _join(mapper.category(c) for c in classes)
         row["name"] = _clean(_text(graph, node, RDFS.label))
-        row["description"] = _clean(_text(graph, node, DCTERMS.description) or _text(graph, node, SKOS.definition))
+        row["description"] = _clean(
+            _text(graph, node, DCTERMS.description) or _text(graph, node, SKOS.definition)
+        )
         row["synonym"] = _join(str(v) for v in graph.objects(node, SKOS.altLabel))
         xrefs = [curie(o) for m in _MATCH_ORDER for o in graph.objects(node, m)]
-        xrefs += [str(v) for p in (TPBC.hgncId, TPBC.nctId, TPBC.drugbankId, TPBC.uniprotId, TPBC.ensemblId,
-                                   TPBC.reactomeId, TPBC.pmid) for v in graph.objects(node, p)]
+        xrefs += [
+            str(v)
+            for p in (
+                TPBC.hgncId,
+                TPBC.nctId,
+                TPBC.drugbankId,
+                TPBC.uniprotId,
+                TPBC.ensemblId,
+                TPBC.reactomeId,
+                TPBC.pmid,
+            )
+            for v in graph.objects(node, p)
+        ]
         xrefs += [f"doi:{v}" for v in graph.objects(node, TPBC.doi)]
         row["xref"] = _join(xrefs)
         row["provided_by"] = INFORES
@@ -236,7 +304,10 @@ def _statement_index(graph: Graph) -> dict[tuple[Node, Node, Node], list[URIRef]
     for statement in graph.subjects(RDF.type, TPBC.Statement):
         subject = graph.value(statement, TPBC.claimSubject)
         predicate = graph.value(statement, TPBC.claimPredicate)
-        objects = [*graph.objects(statement, TPBC.claimObject), *graph.objects(statement, TPBC.claimObjectClass)]
+        objects = [
+            *graph.objects(statement, TPBC.claimObject),
+            *graph.objects(statement, TPBC.claimObjectClass),
+        ]
         for obj in objects:
             index[(subject, predicate, obj)].append(statement)  # type: ignore[arg-type]
     return index
@@ -250,7 +321,10 @@ def _edge(
     locations = [str(v) for st in statements for v in graph.objects(st, TPBC.sourceLocation)]
     if not references:
         references = [*graph.objects(s, TPBC.supportedBy)] or [*graph.objects(o, TPBC.supportedBy)]
-        evidence = evidence or [*graph.objects(s, TPBC.hasEvidenceType), *graph.objects(o, TPBC.hasEvidenceType)]
+        evidence = evidence or [
+            *graph.objects(s, TPBC.hasEvidenceType),
+            *graph.objects(o, TPBC.hasEvidenceType),
+        ]
     if not references:
         references = [SOURCE_REVIEW]
     key = f"{s}\0{p}\0{o}".encode()
@@ -268,12 +342,6 @@ def _edge(
         "has_evidence": _join(curie(e) for e in evidence),
         "source_location": _join(locations),
     }
-
-
-def to_kgx(graph: Graph, inferred: Graph | None = None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """(nodes, edges) rows of the asserted graph; see kgx_result for the mapping notes too."""
-    result = kgx_result(graph)
-    return result.nodes, result.edges
 
 
 def kgx_result(graph: Graph) -> KgxResult:
@@ -296,14 +364,16 @@ def kgx_result(graph: Graph) -> KgxResult:
             class_nodes.add(o)  # type: ignore[arg-type]
     nodes = _node_rows(graph, individuals, mapper)
     for cls in sorted(class_nodes):
-        nodes.append({
-            **dict.fromkeys(NODE_COLUMNS, ""),
-            "id": curie(cls),
-            "category": mapper.category(cls),
-            "name": _clean(_text(graph, cls, RDFS.label)),
-            "description": _clean(_text(graph, cls, SKOS.definition)),
-            "provided_by": INFORES,
-        })
+        nodes.append(
+            {
+                **dict.fromkeys(NODE_COLUMNS, ""),
+                "id": curie(cls),
+                "category": mapper.category(cls),
+                "name": _clean(_text(graph, cls, RDFS.label)),
+                "description": _clean(_text(graph, cls, SKOS.definition)),
+                "provided_by": INFORES,
+            }
+        )
     nodes.sort(key=lambda r: r["id"])
     return KgxResult(nodes, sorted(edges.values(), key=lambda r: r["id"]), sorted(mapper.notes))
 

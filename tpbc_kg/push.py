@@ -38,14 +38,20 @@ class Target:
     def __post_init__(self) -> None:
         parsed = urllib.parse.urlsplit(self.url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise PushError(f"{self.url!r} is not an http(s) URL; give the store's Graph Store endpoint, "
-                            "for example http://127.0.0.1:7878/store")
+            raise PushError(
+                f"{self.url!r} is not an http(s) URL; give the store's Graph Store endpoint, "
+                "for example http://127.0.0.1:7878/store"
+            )
         if parsed.username or parsed.password:
-            raise PushError("put credentials in --user/--password or TPBC_KG_PUSH_USER/TPBC_KG_PUSH_PASSWORD, "
-                            "not in the URL")
+            raise PushError(
+                "put credentials in --user/--password or TPBC_KG_PUSH_USER/TPBC_KG_PUSH_PASSWORD, "
+                "not in the URL"
+            )
         if (self.user is None) != (self.password is None):
-            raise PushError("give both a user and a password (--user/--password or TPBC_KG_PUSH_USER/"
-                            "TPBC_KG_PUSH_PASSWORD), or neither")
+            raise PushError(
+                "give both a user and a password (--user/--password or TPBC_KG_PUSH_USER/"
+                "TPBC_KG_PUSH_PASSWORD), or neither"
+            )
 
     def opener(self) -> urllib.request.OpenerDirector:
         handlers: list[urllib.request.BaseHandler] = []
@@ -67,8 +73,13 @@ def graph_url(endpoint: str, graph: str) -> str:
     return f"{endpoint}{separator}{urllib.parse.urlencode({'graph': graph})}"
 
 
-def send(target: Target, method: str, graph: str, body: bytes | None = None,
-         content_type: str = "application/n-triples") -> int:
+def send(
+    target: Target,
+    method: str,
+    graph: str,
+    body: bytes | None = None,
+    content_type: str = "application/n-triples",
+) -> int:
     """One Graph Store request; the HTTP status, or PushError with the store's answer (never credentials)."""
     headers = {**target.headers()}
     if body is not None:
@@ -79,13 +90,20 @@ def send(target: Target, method: str, graph: str, body: bytes | None = None,
             return int(response.status)
     except urllib.error.HTTPError as error:
         detail = error.read(300).decode("utf-8", "replace").strip()
-        hint = {401: "check --user/--password and --auth", 403: "the user may not write there",
-                404: "is this the Graph Store endpoint (Oxigraph: /store)?"}.get(error.code, "")
-        raise PushError(f"{method} {target.url} graph <{graph}>: HTTP {error.code} {error.reason}"
-                        f"{': ' + detail if detail else ''}{'; ' + hint if hint else ''}") from None
+        hint = {
+            401: "check --user/--password and --auth",
+            403: "the user may not write there",
+            404: "is this the Graph Store endpoint (Oxigraph: /store)?",
+        }.get(error.code, "")
+        raise PushError(
+            f"{method} {target.url} graph <{graph}>: HTTP {error.code} {error.reason}"
+            f"{': ' + detail if detail else ''}{'; ' + hint if hint else ''}"
+        ) from None
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise PushError(f"{target.url}: cannot reach the store ({reason}); is it running, is the URL right?") from None
+        raise PushError(
+            f"{target.url}: cannot reach the store ({reason}); is it running, is the URL right?"
+        ) from None
 
 
 def release_graphs(release: Path | None) -> tuple[Graph, Graph]:
@@ -98,7 +116,9 @@ def release_graphs(release: Path | None) -> tuple[Graph, Graph]:
         return canonical(with_version(asserted, current_version(asserted))), canonical(api.inferred_triples())
     path = Path(release) / NQUADS
     if not path.is_file():
-        raise PushError(f"{release}: not a release folder ({NQUADS} is missing); write one with tpbc-kg release")
+        raise PushError(
+            f"{release}: not a release folder ({NQUADS} is missing); write one with tpbc-kg release"
+        )
     from rdflib import Dataset
 
     dataset = Dataset()
@@ -109,8 +129,13 @@ def release_graphs(release: Path | None) -> tuple[Graph, Graph]:
     return asserted, inferred
 
 
-def push(target: Target, release: Path | None = None, graph: str | None = None,
-         inferred_graph: str | None = None, include_inferred: bool = True) -> Iterator[str]:
+def push(
+    target: Target,
+    release: Path | None = None,
+    graph: str | None = None,
+    inferred_graph: str | None = None,
+    include_inferred: bool = True,
+) -> Iterator[str]:
     """PUT the asserted (and inferred) triples into their named graphs; yields a line per graph."""
     asserted, inferred = release_graphs(release)
     plan = [(graph or str(ASSERTED_GRAPH), asserted, "asserted")]

@@ -205,9 +205,7 @@ def entity_counts(graph: Graph) -> dict[URIRef, int]:
 
 
 def entities(graph: Graph) -> set[URIRef]:
-    return {
-        s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(KG))
-    }
+    return {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef) and str(s).startswith(str(KG))}
 
 
 def label(graph: Graph, node: URIRef) -> str:
@@ -234,11 +232,25 @@ def void_description(release: Release, sizes: dict[str, int]) -> Graph:
     add = graph.add
     add((dataset, RDF.type, VOID.Dataset))
     add((dataset, RDF.type, DCAT.Dataset))
-    add((dataset, DCTERMS.title, Literal("TPBC-KG: knowledge graph of triple-positive breast cancer", lang="en")))
-    add((dataset, DCTERMS.description, Literal(
-        "Cited claims about triple-positive breast cancer biology, drugs, resistance mechanisms and trials, "
-        "curated from a 2025 review and a commentary; asserted and inferred triples in separate files.",
-        lang="en")))
+    add(
+        (
+            dataset,
+            DCTERMS.title,
+            Literal("TPBC-KG: knowledge graph of triple-positive breast cancer", lang="en"),
+        )
+    )
+    add(
+        (
+            dataset,
+            DCTERMS.description,
+            Literal(
+                "Cited claims about triple-positive breast cancer biology, drugs, resistance mechanisms "
+                "and trials, curated from a 2025 review and a commentary; asserted and inferred triples "
+                "in separate files.",
+                lang="en",
+            ),
+        )
+    )
     add((dataset, OWL.versionInfo, Literal(release.version)))
     add((dataset, URIRef(f"{DCAT}version"), Literal(release.version)))
     add((dataset, DCTERMS.issued, Literal(release.date.isoformat(), datatype=XSD.date)))
@@ -278,7 +290,13 @@ def void_description(release: Release, sizes: dict[str, int]) -> Graph:
         add((distribution, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
         media = MEDIA_TYPES.get(Path(path).suffix)
         if media:
-            add((distribution, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")))
+            add(
+                (
+                    distribution,
+                    DCAT.mediaType,
+                    URIRef(f"https://www.iana.org/assignments/media-types/{media}"),
+                )
+            )
         checksum = URIRef(f"{base}{path}#sha256")
         add((distribution, SPDX.checksum, checksum))
         add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
@@ -364,14 +382,18 @@ def build_release(
             merged.add(triple)
         _write(built, NTRIPLES, ntriples(merged), release)
         _write(
-            built, NQUADS, nquads([(ASSERTED_GRAPH, release.asserted), (INFERRED_GRAPH, release.inferred)]), release
+            built,
+            NQUADS,
+            nquads([(ASSERTED_GRAPH, release.asserted), (INFERRED_GRAPH, release.inferred)]),
+            release,
         )
         _write(built, JSONLD, jsonld(release.asserted), release)
         _write(built, "context.jsonld", CONTEXT_PATH.read_text(encoding="utf-8"), release)
         say("writing KGX, SSSOM and the ontology documentation")
-        nodes, edges = kgx.to_kgx(release.asserted, release.inferred)
-        _write(built, "kgx/nodes.tsv", kgx.nodes_tsv(nodes), release)
-        _write(built, "kgx/edges.tsv", kgx.edges_tsv(edges), release)
+        graph_kgx = kgx.kgx_result(release.asserted)
+        release.notes = graph_kgx.notes
+        _write(built, "kgx/nodes.tsv", kgx.nodes_tsv(graph_kgx.nodes), release)
+        _write(built, "kgx/edges.tsv", kgx.edges_tsv(graph_kgx.edges), release)
         _write(built, "tpbc-kg.sssom.tsv", sssom.sssom_tsv(release.asserted, version, release.date), release)
         _write(built, "docs/index.html", docs.render_html(release.asserted, version, release.date), release)
         changes = _diff.diff_graphs(old, release.asserted) if old is not None else None
@@ -414,7 +436,9 @@ def release_notes(release: Release, changes: object | None, previous: Path | Non
         lines.append(f"| {label(release.asserted, cls)} | {count} |")
     lines += ["", "## Changes", ""]
     if changes is None:
-        lines.append("No previous release was given (`tpbc-kg release --previous DIR`), so no changes are listed.")
+        lines.append(
+            "No previous release was given (`tpbc-kg release --previous DIR`), so no changes are listed."
+        )
     else:
         assert isinstance(changes, _diff.Diff)
         lines.append(f"Compared with `{previous.name if previous else 'previous'}` ({changes.old_version}).")
@@ -436,6 +460,13 @@ def release_notes(release: Release, changes: object | None, previous: Path | Non
         "| `tpbc-kg.sssom.tsv` | mappings to Biolink, NCIt, SO, ChEBI, ECO, UO (SSSOM) |",
         "| `docs/index.html` | ontology documentation |",
         "| `void.ttl` | VoID / DCAT description with counts, sizes and checksums |",
+        "",
+        "## KGX mapping notes",
+        "",
+        "Where the ontology maps a class or property to no Biolink term usable in KGX, the nearest mapped "
+        "parent is used:",
+        "",
+        *[f"- {note}" for note in release.notes],
         "",
     ]
     return "\n".join(lines)

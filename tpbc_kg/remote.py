@@ -69,7 +69,7 @@ def bind(text: str, bindings: Mapping[str, Node] | None) -> str:
     if match is None:
         raise RemoteError("cannot bind parameters: the query has no WHERE { ... } group")
     # Comments were blanked to the same length, so the offset is valid in the original text.
-    return f"{text[:match.end()]} {values_block(bindings)} {text[match.end():]}"
+    return f"{text[: match.end()]} {values_block(bindings)} {text[match.end() :]}"
 
 
 class RemoteStore:
@@ -77,12 +77,19 @@ class RemoteStore:
 
     kind = "remote"
 
-    def __init__(self, endpoint: str, default_graphs: Sequence[str] = (), timeout: float = 60.0,
-                 prefixes: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        default_graphs: Sequence[str] = (),
+        timeout: float = 60.0,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
         parsed = urllib.parse.urlsplit(endpoint)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise RemoteError(f"--endpoint {endpoint!r}: give an http(s) URL of a SPARQL endpoint, "
-                              "for example http://127.0.0.1:7878/query")
+            raise RemoteError(
+                f"--endpoint {endpoint!r}: give an http(s) URL of a SPARQL endpoint, "
+                "for example http://127.0.0.1:7878/query"
+            )
         self.endpoint = endpoint
         self.default_graphs = list(default_graphs)
         self.timeout = timeout
@@ -98,7 +105,9 @@ class RemoteStore:
             query = urllib.parse.urlencode([("default-graph-uri", g) for g in self.default_graphs])
             url += ("&" if urllib.parse.urlsplit(url).query else "?") + query
         request = urllib.request.Request(
-            url, data=text.encode("utf-8"), method="POST",
+            url,
+            data=text.encode("utf-8"),
+            method="POST",
             headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
         )
         try:
@@ -109,7 +118,9 @@ class RemoteStore:
             raise RemoteError(f"{self.endpoint}: HTTP {error.code} {error.reason}: {detail}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise RemoteError(f"{self.endpoint}: cannot reach the endpoint ({reason}); is it running?") from None
+            raise RemoteError(
+                f"{self.endpoint}: cannot reach the endpoint ({reason}); is it running?"
+            ) from None
 
     def _with_prefixes(self, text: str, prefixes: Mapping[str, str]) -> str:
         declared = {m.group(1) for m in re.finditer(r"(?im)^\s*PREFIX\s+([\w-]*):", text)}
@@ -123,8 +134,10 @@ class RemoteStore:
             if "boolean" in document:
                 return bool(document["boolean"])
             variables = list(document["head"].get("vars", []))
-            rows = [tuple(term(b[v]) if v in b else None for v in variables)
-                    for b in document["results"]["bindings"]]
+            rows = [
+                tuple(term(b[v]) if v in b else None for v in variables)
+                for b in document["results"]["bindings"]
+            ]
             return variables, rows
         graph = Graph()
         for prefix, namespace in self.prefixes.items():
@@ -180,11 +193,13 @@ class RemoteStore:
             seen |= set(todo)
             found: set[Node] = set()
             for start in range(0, len(todo), batch):
-                chunk = [n for n in todo[start:start + batch] if isinstance(n, URIRef)]
+                chunk = [n for n in todo[start : start + batch] if isinstance(n, URIRef)]
                 if not chunk:
                     continue
                 values = " ".join(n.n3() for n in chunk)
-                answer = self._answer(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+                answer = self._answer(
+                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}"
+                )
                 assert isinstance(answer, Graph)
                 for s, p, o in answer:
                     graph.add((s, p, o))
@@ -192,3 +207,17 @@ class RemoteStore:
                     found.add(p)
             frontier = found
         return graph
+
+
+def show_text(store: RemoteStore, name: str, width: int | None = None) -> str:
+    """`show` on a remote store: resolve the name on the store's names, fetch the entity's
+    neighbourhood, and describe it as the local `show` does."""
+    from tpbc_kg import show
+    from tpbc_kg.resolve import resolve
+
+    names = store.names()
+    iri = resolve(names, name)
+    graph = store.neighbourhood(iri)
+    for triple in names:
+        graph.add(triple)
+    return show.render_text(show.describe(graph, iri), width=width)

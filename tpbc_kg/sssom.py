@@ -38,8 +38,14 @@ CURIE_MAP = {
     "semapv": "https://w3id.org/semapv/vocab/",
 }
 COLUMNS = [
-    "subject_id", "subject_label", "predicate_id", "object_id", "object_source",
-    "mapping_justification", "confidence", "subject_source",
+    "subject_id",
+    "subject_label",
+    "predicate_id",
+    "object_id",
+    "object_source",
+    "mapping_justification",
+    "confidence",
+    "subject_source",
 ]
 _SOURCES = {
     "biolink": "https://w3id.org/biolink/biolink-model",
@@ -64,7 +70,7 @@ def to_curie(iri: URIRef) -> str:
             best = prefix
     if not best:
         raise UnmappableIri(f"{iri}: no SSSOM prefix for this namespace; add it to tpbc_kg.sssom.CURIE_MAP")
-    return f"{best}:{text[len(CURIE_MAP[best]):]}"
+    return f"{best}:{text[len(CURIE_MAP[best]) :]}"
 
 
 def mapping_rows(graph: Graph) -> list[dict[str, str]]:
@@ -78,16 +84,18 @@ def mapping_rows(graph: Graph) -> list[dict[str, str]]:
                 continue
             object_id = to_curie(obj)
             label = graph.value(subject, RDFS.label)
-            rows.append({
-                "subject_id": to_curie(subject),
-                "subject_label": " ".join(str(label).split()) if label is not None else "",
-                "predicate_id": predicate_id,
-                "object_id": object_id,
-                "object_source": _SOURCES.get(object_id.split(":")[0], ""),
-                "mapping_justification": "semapv:ManualMappingCuration",
-                "confidence": f"{confidence:.1f}",
-                "subject_source": "https://w3id.org/tpbc-kg/ontology",
-            })
+            rows.append(
+                {
+                    "subject_id": to_curie(subject),
+                    "subject_label": " ".join(str(label).split()) if label is not None else "",
+                    "predicate_id": predicate_id,
+                    "object_id": object_id,
+                    "object_source": _SOURCES.get(object_id.split(":")[0], ""),
+                    "mapping_justification": "semapv:ManualMappingCuration",
+                    "confidence": f"{confidence:.1f}",
+                    "subject_source": "https://w3id.org/tpbc-kg/ontology",
+                }
+            )
     return sorted(rows, key=lambda r: (r["subject_id"], r["predicate_id"], r["object_id"]))
 
 
@@ -99,8 +107,9 @@ def metadata(version: str, date: dt.date) -> list[str]:
         f"license: {LICENSE}",
         f"mapping_date: {date.isoformat()}",
         "mapping_provider: https://w3id.org/tpbc-kg",
-        "comment: Manually curated and checked against each vocabulary's release (see ontology/tpbc-mappings.ttl). "
-        "confidence follows the SKOS predicate - exactMatch 1.0, closeMatch 0.9, broadMatch and narrowMatch 0.8.",
+        "comment: Manually curated and checked against each vocabulary's release "
+        "(see ontology/tpbc-mappings.ttl). confidence follows the SKOS predicate - exactMatch 1.0, "
+        "closeMatch 0.9, broadMatch and narrowMatch 0.8.",
         "curie_map:",
     ]
     lines += [f"  {prefix}: {namespace}" for prefix, namespace in sorted(CURIE_MAP.items())]
@@ -112,14 +121,3 @@ def sssom_tsv(graph: Graph, version: str, date: dt.date) -> str:
     head = "".join(f"#{line}\n" for line in metadata(version, date))
     table = ["\t".join(COLUMNS)] + ["\t".join(row[c] for c in COLUMNS) for row in mapping_rows(graph)]
     return head + "\n".join(table) + "\n"
-
-
-def read_sssom(text: str) -> tuple[dict[str, object], list[dict[str, str]]]:
-    """(metadata, rows) of an SSSOM TSV: the reader the tests use to check a release's table."""
-    import yaml
-
-    meta_lines = [line[1:] for line in text.splitlines() if line.startswith("#")]
-    body = [line for line in text.splitlines() if line and not line.startswith("#")]
-    columns = body[0].split("\t")
-    rows = [dict(zip(columns, line.split("\t"), strict=True)) for line in body[1:]]
-    return yaml.safe_load("\n".join(meta_lines)) or {}, rows
