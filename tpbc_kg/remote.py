@@ -176,36 +176,55 @@ class RemoteStore:
 
         return exporter(fmt).serialize(answer).encode("utf-8")
 
-    def neighbourhood(self, node: URIRef, hops: int = 3, batch: int = 150) -> Graph:
-        """The triples around node (outgoing to `hops`, incoming at the first step), fetched in bounded
-        VALUES batches: enough for `show` to describe an entity without copying the whole store."""
+    def _triples(self, nodes: set[Node], incoming: bool, batch: int = 150) -> Graph:
+        """The triples whose subject (or, incoming, object) is one of nodes, rdf:type excluded when
+        incoming (a class's members are not its neighbourhood), fetched in bounded VALUES batches."""
+        graph = Graph()
+        todo = sorted(n for n in nodes if isinstance(n, URIRef))
+        for start in range(0, len(todo), batch):
+            values = " ".join(n.n3() for n in todo[start : start + batch])
+            if incoming:
+                where = f"VALUES ?o {{ {values} }} ?s ?p ?o FILTER(?p != rdf:type)"
+            else:
+                where = f"VALUES ?s {{ {values} }} ?s ?p ?o"
+            answer = self._answer(
+                "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}"
+            )
+            assert isinstance(answer, Graph)
+            for triple in answer:
+                graph.add(triple)
+        return graph
+
+    def neighbourhood(self, node: URIRef, names: Graph | None = None) -> Graph:
+        """What `show` reads about node, without copying the store: two steps of incoming links (the
+        regimens that include a drug, the arms that receive them), also into the node's classes (the
+        mechanisms that act on a drug class), then two steps out from everything found (labels, studies,
+        references)."""
+        from rdflib import RDF, RDFS
+
+        names = names if names is not None else self.names()
+        classes: set[Node] = set()
+        for cls in names.objects(node, RDF.type):
+            classes |= set(names.transitive_objects(cls, RDFS.subClassOf))
         graph = Graph()
         for prefix, namespace in self.prefixes.items():
             graph.bind(prefix, namespace)
-        incoming = self._answer(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?o = {node.n3()}) }}")
-        assert isinstance(incoming, Graph)
-        for triple in incoming:
-            graph.add(triple)
-        frontier = {node} | {s for s in incoming.subjects() if isinstance(s, URIRef)}
-        seen: set[Node] = set()
-        for _ in range(hops):
-            todo = sorted(n for n in frontier if n not in seen and isinstance(n, URIRef | BNode))
-            seen |= set(todo)
-            found: set[Node] = set()
-            for start in range(0, len(todo), batch):
-                chunk = [n for n in todo[start : start + batch] if isinstance(n, URIRef)]
-                if not chunk:
-                    continue
-                values = " ".join(n.n3() for n in chunk)
-                answer = self._answer(
-                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}"
-                )
-                assert isinstance(answer, Graph)
-                for s, p, o in answer:
-                    graph.add((s, p, o))
-                    found.add(o)
-                    found.add(p)
-            frontier = found
+        level = {node} | classes
+        reached: set[Node] = {node}
+        for _ in range(2):
+            found = self._triples(level, incoming=True)
+            for triple in found:
+                graph.add(triple)
+            level = set(found.subjects()) - reached
+            reached |= level
+        frontier, seen = reached, set()
+        for _ in range(2):
+            found = self._triples(frontier - seen, incoming=False)
+            seen |= frontier
+            for triple in found:
+                graph.add(triple)
+            frontier = set(found.objects()) | set(found.predicates())
         return graph
 
 
@@ -217,7 +236,7 @@ def show_text(store: RemoteStore, name: str, width: int | None = None) -> str:
 
     names = store.names()
     iri = resolve(names, name)
-    graph = store.neighbourhood(iri)
+    graph = store.neighbourhood(iri, names)
     for triple in names:
         graph.add(triple)
     return show.render_text(show.describe(graph, iri), width=width)
