@@ -185,6 +185,31 @@ def blocks(text: str) -> list[str]:
     return sorted(items)
 
 
+def test_push_a_release_folder_into_a_named_graph(server, tmp_path, capsys):
+    from tpbc_kg import push
+
+    release = tmp_path / "release"
+    release.mkdir()
+    graph = "https://example.org/tpbc-kg/test-graph"
+    (release / "tpbc-kg.nq").write_text(
+        f'<https://w3id.org/tpbc-kg/id/trial-X> <http://www.w3.org/2000/01/rdf-schema#label> "X" <{ASSERTED_GRAPH}> .\n'
+        f'<https://w3id.org/tpbc-kg/id/trial-X> <https://w3id.org/tpbc-kg/ontology#sampleSize> "12"^^<http://www.w3.org/2001/XMLSchema#integer> <{INFERRED_GRAPH}> .\n'
+    )
+    try:
+        assert (
+            main(["push", f"{server}/store", "--release", str(release), "--graph", graph, "--no-inferred"])
+            == 0
+        )
+        assert f"asserted: 1 triples into <{graph}>" in capsys.readouterr().err
+        store = RemoteStore(f"{server}/query")
+        answer = store.sparql(f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ ?s ?p ?l }} }}", {})
+        assert [str(row[0]) for row in answer[1]] == ["X"]
+    finally:
+        push.send(push.Target(f"{server}/store"), "DELETE", graph)
+    assert main(["push", f"{server}/store", "--release", str(tmp_path)]) == 2
+    assert "not a release folder" in capsys.readouterr().err
+
+
 def test_an_unreachable_endpoint_is_a_clear_error(capsys):
     url = f"http://127.0.0.1:{free_port()}/query"
     assert main(["query", "biomarkers", "--endpoint", url]) == 2

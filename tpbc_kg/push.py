@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH, NQUADS, canonical, ntriples, with_version
+from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH, NQUADS, ntriples, with_version
 
 
 class PushError(ValueError):
@@ -113,7 +113,7 @@ def release_graphs(release: Path | None) -> tuple[Graph, Graph]:
         from tpbc_kg.release import current_version
 
         asserted = api.bundled_graph()
-        return canonical(with_version(asserted, current_version(asserted))), canonical(api.inferred_triples())
+        return with_version(asserted, current_version(asserted)), api.inferred_triples()
     path = Path(release) / NQUADS
     if not path.is_file():
         raise PushError(
