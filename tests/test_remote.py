@@ -191,9 +191,11 @@ def test_push_a_release_folder_into_a_named_graph(server, tmp_path, capsys):
     release = tmp_path / "release"
     release.mkdir()
     graph = "https://example.org/tpbc-kg/test-graph"
+    subject = "<https://w3id.org/tpbc-kg/id/trial-X>"
+    size = '<https://w3id.org/tpbc-kg/ontology#sampleSize> "12"^^<http://www.w3.org/2001/XMLSchema#integer>'
     (release / "tpbc-kg.nq").write_text(
-        f'<https://w3id.org/tpbc-kg/id/trial-X> <http://www.w3.org/2000/01/rdf-schema#label> "X" <{ASSERTED_GRAPH}> .\n'
-        f'<https://w3id.org/tpbc-kg/id/trial-X> <https://w3id.org/tpbc-kg/ontology#sampleSize> "12"^^<http://www.w3.org/2001/XMLSchema#integer> <{INFERRED_GRAPH}> .\n'
+        f'{subject} <http://www.w3.org/2000/01/rdf-schema#label> "X" <{ASSERTED_GRAPH}> .\n'
+        f"{subject} {size} <{INFERRED_GRAPH}> .\n"
     )
     try:
         assert (
