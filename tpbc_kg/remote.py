@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 endpoint behind the QueryStore interface, so `query`, `sparql` and `show` can run on
 an external store (Oxigraph server, Virtuoso, QLever, GraphDB ...) instead of the local one.
 
-It speaks the SPARQL 1.1 Protocol (POST, application/sparql-query) with the standard library only.
+It speaks the SPARQL 1.1 Protocol (form-encoded POST) with the standard library only.
 Parameters are bound as a VALUES block of exact RDF terms placed at the start of the query's outer
 WHERE group: the protocol has no other way to bind, and a VALUES row holds terms, never query text.
 The store must answer queries over the graph's triples without a GRAPH clause: with Oxigraph start it
@@ -53,6 +53,17 @@ def term(value: Mapping[str, str]) -> Node | None:
     return None
 
 
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_PROLOGUE = re.compile(r"(?is)^\s*(?:(?:PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*")
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first keyword after the prologue (comments blanked)."""
+    code = _COMMENT.sub(lambda m: " " * len(m.group()), text)
+    match = _FORM.search(code, _PROLOGUE.match(code).end())  # type: ignore[union-attr]
+    return match.group(1).upper() if match else "SELECT"
+
+
 def values_block(bindings: Mapping[str, Node]) -> str:
     """A VALUES row of the bound terms in N-Triples syntax (escaped by rdflib)."""
     names = " ".join(f"?{name}" for name in bindings)
@@ -90,8 +101,13 @@ class RemoteStore:
                 f"--endpoint {endpoint!r}: give an http(s) URL of a SPARQL endpoint, "
                 "for example http://127.0.0.1:7878/query"
             )
-        self.endpoint = endpoint
-        self.default_graphs = list(default_graphs)
+        # default-graph-uri in the URL's query string (the protocol's own way to name the dataset) is
+        # sent with each query: ?default-graph-uri=<asserted>&default-graph-uri=<inferred> queries just
+        # the pushed graphs on a store whose default graph holds more (Virtuoso's system graphs).
+        in_url = [v for k, v in urllib.parse.parse_qsl(parsed.query) if k == "default-graph-uri"]
+        rest = [(k, v) for k, v in urllib.parse.parse_qsl(parsed.query) if k != "default-graph-uri"]
+        self.endpoint = urllib.parse.urlunsplit(parsed._replace(query=urllib.parse.urlencode(rest)))
+        self.default_graphs = [*in_url, *default_graphs]
         self.timeout = timeout
         if prefixes is None:
             from tpbc_kg.load import prefix_map
@@ -100,15 +116,14 @@ class RemoteStore:
         self.prefixes = dict(prefixes)
 
     def _request(self, text: str, accept: str) -> tuple[str, bytes]:
-        url = self.endpoint
-        if self.default_graphs:
-            query = urllib.parse.urlencode([("default-graph-uri", g) for g in self.default_graphs])
-            url += ("&" if urllib.parse.urlsplit(url).query else "?") + query
+        # A form-encoded POST: the one request form every SPARQL 1.1 server accepts (Virtuoso 7 does not
+        # take a direct application/sparql-query body).
+        form = [("query", text)] + [("default-graph-uri", g) for g in self.default_graphs]
         request = urllib.request.Request(
-            url,
-            data=text.encode("utf-8"),
+            self.endpoint,
+            data=urllib.parse.urlencode(form).encode("ascii"),
             method="POST",
-            headers={"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -128,8 +143,14 @@ class RemoteStore:
         return head + text
 
     def _answer(self, text: str) -> tuple[list[str], list[Row]] | bool | Graph:
-        content_type, body = self._request(text, f"{_RESULTS_JSON}, {_NTRIPLES};q=0.9")
-        if content_type in (_RESULTS_JSON, "application/json"):
+        graph_form = query_form(text) in ("CONSTRUCT", "DESCRIBE")
+        accept = (
+            f"{_NTRIPLES}, text/turtle;q=0.9" if graph_form else f"{_RESULTS_JSON}, application/json;q=0.9"
+        )
+        content_type, body = self._request(text, accept)
+        if not graph_form:
+            if content_type not in (_RESULTS_JSON, "application/json"):
+                raise RemoteError(f"{self.endpoint}: answered {content_type}, not SPARQL results JSON")
             document = json.loads(body)
             if "boolean" in document:
                 return bool(document["boolean"])
@@ -142,7 +163,10 @@ class RemoteStore:
         graph = Graph()
         for prefix, namespace in self.prefixes.items():
             graph.bind(prefix, namespace)
-        graph.parse(data=body.decode("utf-8"), format="nt" if content_type == _NTRIPLES else content_type)
+        fmt = {_NTRIPLES: "nt", "text/plain": "nt", "text/turtle": "turtle"}.get(content_type)
+        if fmt is None:
+            raise RemoteError(f"{self.endpoint}: answered {content_type}, not N-Triples or Turtle")
+        graph.parse(data=body.decode("utf-8"), format=fmt)
         return graph
 
     def __len__(self) -> int:
