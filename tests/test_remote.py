@@ -238,6 +238,7 @@ class AuthHandler(http.server.BaseHTTPRequestHandler):
 
     scheme = "basic"
     received: ClassVar[list[tuple[str, int]]] = []
+    challenged: ClassVar[int] = 0
 
     def log_message(self, *args) -> None:
         pass
@@ -253,6 +254,16 @@ class AuthHandler(http.server.BaseHTTPRequestHandler):
             f"{ha1}:{NONCE}:{fields.get('nc')}:{fields.get('cnonce')}:{fields.get('qop')}:{ha2}".encode()
         ).hexdigest()
         return fields.get("username") == USER and fields.get("response") == expected
+
+    def do_GET(self) -> None:
+        """A read without credentials gets the challenge (what push's digest preflight asks for)."""
+        type(self).challenged += 1
+        self.send_response(401)
+        self.send_header(
+            "WWW-Authenticate", f'Digest realm="{REALM}", nonce="{NONCE}", qop="auth", algorithm=MD5'
+        )
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_PUT(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
@@ -278,7 +289,9 @@ class AuthHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(params=["basic", "digest"])
 def auth_store(request) -> Iterator[tuple[str, str, type[AuthHandler]]]:
-    handler = type(f"{request.param}Handler", (AuthHandler,), {"scheme": request.param, "received": []})
+    handler = type(
+        f"{request.param}Handler", (AuthHandler,), {"scheme": request.param, "received": [], "challenged": 0}
+    )
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -298,6 +311,8 @@ def test_push_authenticates_and_never_prints_the_password(auth_store, monkeypatc
     assert "HTTP 201" in out.err
     assert PASSWORD not in out.out + out.err
     assert handler.received and handler.received[0][0] == "application/n-triples"
+    # digest: the body is sent once, after a small request fetched the challenge
+    assert handler.challenged == (1 if scheme == "digest" else 0)
     monkeypatch.setenv("TPBC_KG_PUSH_PASSWORD", "wrong-" + PASSWORD)
     assert main(["push", url, "--auth", scheme, "--no-inferred"]) == 2
     err = capsys.readouterr().err
