@@ -98,6 +98,12 @@ def pushed(server) -> str:
     return f"{server}/query"
 
 
+@pytest.fixture(scope="module")
+def store(pushed) -> RemoteStore:
+    """One remote store for the module: its names graph is fetched once."""
+    return RemoteStore(pushed)
+
+
 def example_params(example: str) -> dict[str, str]:
     words = shlex.split(example)
     params = {}
@@ -125,10 +131,10 @@ def test_push_puts_asserted_and_inferred_triples_in_their_graphs(pushed):
 
 
 @pytest.mark.parametrize("query", canned_queries(), ids=lambda q: q.name)
-def test_every_canned_question_gives_the_same_rows_remotely(pushed, query):
+def test_every_canned_question_gives_the_same_rows_remotely(store, query):
     params = example_params(query.example)
     local = execute(api.query_store(), query, params)
-    remote = execute(RemoteStore(pushed), query, params)
+    remote = execute(store, query, params)
     assert remote.vars == local.vars
     assert rows(remote) == rows(local)
     assert local.rows or query.name == "conflicting-values"
