@@ -38,7 +38,7 @@ KIND_TITLES = {
 _LONG_TEXT = 80
 _TARGET_PREDICATES = {TPBC.targets, TPBC.bindsTo}
 _RESISTANCE_CLASSES = (TPBC.ResistanceMechanism,)
-_TRIAL_CLASSES = (TPBC.Study, TPBC.TrialArm)
+_TRIAL_CLASSES = (TPBC.Study, TPBC.ClinicalTrial, TPBC.TrialArm)
 _REFERENCE_CLASSES = (TPBC.Reference,)
 _SCHEMA_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 
@@ -173,10 +173,25 @@ def _reference(graph: Graph, node: Node) -> str:
     return ", ".join(refs)
 
 
-def _values(graph: Graph, values: set[Node]) -> str:
+def _values(graph: Graph, values: set[Node], exact: bool = False) -> str:
+    """The values as a reader sees them; exact=True writes literals with their datatype or language tag
+    (for a change that only touched those)."""
     if not values:
         return "(none)"
+    if exact:
+        return ", ".join(
+            sorted(
+                v.n3(graph.namespace_manager) if isinstance(v, Literal) else _label(graph, v) for v in values
+            )
+        )
     return ", ".join(sorted(_label(graph, v) for v in values))
+
+
+def _value_texts(old: Graph, new: Graph, before: set[Node], after: set[Node]) -> tuple[str, str]:
+    old_text, new_text = _values(old, before), _values(new, after)
+    if old_text == new_text:
+        return _values(old, before, exact=True), _values(new, after, exact=True)
+    return old_text, new_text
 
 
 def _outcome_name(graph: Graph, outcome: Node) -> str:
@@ -280,7 +295,7 @@ def _changed_text(
     (a trial's outcomes), 'reworded' for long text."""
     ref = _reference(graph, node)
     suffix = f" ({ref})" if ref else ""
-    old, new = _values(old_graph, before), _values(graph, after)
+    old, new = _value_texts(old_graph, graph, before, after)
     name = _outcome_name(graph, node) if (node, RDF.type, TPBC.Outcome) in graph else _label(graph, node)
     if prop == TPBC.value and (node, RDF.type, TPBC.Outcome) in graph:
         return f"{name}: {old} → {new}{_unit(graph, node)}{suffix}"
@@ -327,7 +342,7 @@ def diff_graphs(old: Graph, new: Graph) -> Diff:
         for prop in sorted(set(before) | set(after)):
             if before.get(prop, set()) == after.get(prop, set()):
                 continue
-            old_text, new_text = _values(old, before.get(prop, set())), _values(new, after.get(prop, set()))
+            old_text, new_text = _value_texts(old, new, before.get(prop, set()), after.get(prop, set()))
             result.changes.append(
                 Change(
                     _kind(new, node, prop),
