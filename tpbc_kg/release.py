@@ -98,16 +98,49 @@ def current_version(graph: Graph) -> str:
 
 
 def release_date(sources: list[Path]) -> dt.date:
-    """SOURCE_DATE_EPOCH (the reproducible-builds convention) if set, else the day the newest source
-    file changed: the same sources give the same date, whatever day the release is built."""
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention) if set, else the day the sources were last
+    committed (git), else the day the newest source file changed: the same sources give the same date,
+    whatever day the release is built."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
             return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
         except ValueError:
             raise ReleaseError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
-    newest = max((p.stat().st_mtime for p in sources), default=0.0)
+    committed = _commit_time(sources)
+    newest = committed if committed is not None else max((p.stat().st_mtime for p in sources), default=0.0)
     return dt.datetime.fromtimestamp(newest, tz=dt.UTC).date()
+
+
+def _commit_time(sources: list[Path]) -> float | None:
+    """When the sources were last committed, if they sit unchanged in a git checkout (a fresh clone
+    gives every file the clone's modification time; the commit keeps the real one)."""
+    import subprocess
+
+    if not sources:
+        return None
+    folder = Path(sources[0]).resolve().parent
+    paths = [str(Path(p).resolve()) for p in sources]
+    try:
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+        if dirty:
+            return None
+        stamp = subprocess.run(
+            ["git", "-C", str(folder), "log", "-1", "--format=%ct", "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return float(stamp) if stamp.isdigit() else None
 
 
 def with_version(graph: Graph, version: str) -> Graph:
