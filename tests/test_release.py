@@ -273,6 +273,34 @@ def test_sssom_reads_back_to_the_mappings_file(bundle):
     )
 
 
+def test_sssom_conforms_to_the_sssom_schema(bundle):
+    """Columns and metadata keys are SSSOM slots, entity references are CURIEs of the curie_map (or
+    SSSOM's built-in prefixes), confidence is in [0, 1]: checked against the schema shipped in the
+    sssom-schema package, offline."""
+    from importlib import resources
+
+    import yaml
+
+    schema = yaml.safe_load((resources.files("sssom_schema") / "schema" / "sssom_schema.yaml").read_text())
+    slots = schema["slots"]
+    meta, rows = read_sssom((bundle / "tpbc-kg.sssom.tsv").read_text())
+    assert set(meta) <= set(schema["classes"]["mapping set"]["slots"])
+    assert set(rows[0]) <= set(schema["classes"]["mapping"]["slots"])
+    builtin = {"semapv", "skos", "owl", "rdf", "rdfs", "sssom", "pav", "xsd", "dcterms", "oboInOwl", "linkml"}
+    references = [name for name in rows[0] if slots[name].get("range") == "EntityReference"]
+    assert {"subject_id", "predicate_id", "object_id", "mapping_justification"} <= set(references)
+    for row in rows:
+        for name in references:
+            if row[name]:
+                prefix = row[name].split(":", 1)[0]
+                assert prefix in meta["curie_map"] or prefix in builtin, (name, row[name])
+        assert (
+            slots["confidence"]["minimum_value"]
+            <= float(row["confidence"])
+            <= slots["confidence"]["maximum_value"]
+        )
+
+
 # ------------------------------------------------------------------------------------------------------
 # Ontology documentation
 # ------------------------------------------------------------------------------------------------------

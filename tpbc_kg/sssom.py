@@ -36,6 +36,9 @@ CURIE_MAP = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "skos": str(SKOS),
     "semapv": "https://w3id.org/semapv/vocab/",
+    "obo": "http://purl.obolibrary.org/obo/",
+    "infores": "https://w3id.org/infores/",
+    "tpbckg": "https://w3id.org/tpbc-kg/",
 }
 COLUMNS = [
     "subject_id",
@@ -47,15 +50,16 @@ COLUMNS = [
     "confidence",
     "subject_source",
 ]
+# subject_source / object_source are entity references (CURIEs) naming each vocabulary.
 _SOURCES = {
-    "biolink": "https://w3id.org/biolink/biolink-model",
-    "NCIT": "http://purl.obolibrary.org/obo/ncit.owl",
-    "SO": "http://purl.obolibrary.org/obo/so.owl",
-    "CHEBI": "http://purl.obolibrary.org/obo/chebi.owl",
-    "ECO": "http://purl.obolibrary.org/obo/eco.owl",
-    "UO": "http://purl.obolibrary.org/obo/uo.owl",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "biolink": "infores:biolink-model",
+    "NCIT": "obo:ncit",
+    "SO": "obo:so",
+    "CHEBI": "obo:chebi",
+    "ECO": "obo:eco",
+    "UO": "obo:uo",
 }
+SUBJECT_SOURCE = "tpbckg:ontology"
 
 
 class UnmappableIri(ValueError):
@@ -93,7 +97,7 @@ def mapping_rows(graph: Graph) -> list[dict[str, str]]:
                     "object_source": _SOURCES.get(object_id.split(":")[0], ""),
                     "mapping_justification": "semapv:ManualMappingCuration",
                     "confidence": f"{confidence:.1f}",
-                    "subject_source": "https://w3id.org/tpbc-kg/ontology",
+                    "subject_source": SUBJECT_SOURCE,
                 }
             )
     return sorted(rows, key=lambda r: (r["subject_id"], r["predicate_id"], r["object_id"]))
