@@ -78,6 +78,15 @@ def bundle(tmp_path_factory, previous) -> Path:
     return out
 
 
+def shipped() -> set[str]:
+    """The canned queries and shapes each release carries."""
+    from tpbc_kg.paths import queries_dir, shapes_dir
+
+    found = {f"queries/{p.relative_to(queries_dir()).as_posix()}" for p in queries_dir().glob("**/*.rq")}
+    found |= {f"shapes/{p.name}" for p in shapes_dir().glob("*.ttl")}
+    return found | {"queries/README.md"}
+
+
 def files_of(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -101,7 +110,7 @@ def test_the_same_sources_give_the_same_bytes_in_another_process(bundle, previou
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     first, second = files_of(bundle), files_of(out)
-    assert set(first) == EXPECTED_FILES
+    assert set(first) == EXPECTED_FILES | shipped()
     assert first.keys() == second.keys()
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
@@ -112,7 +121,8 @@ def test_checksums_cover_every_file(bundle):
     for line in (bundle / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
         listed[name] = digest
-    assert set(listed) == EXPECTED_FILES - {"SHA256SUMS"}
+    assert set(listed) == (EXPECTED_FILES | shipped()) - {"SHA256SUMS"}
+    assert "queries/trial-outcomes.rq" in listed and "shapes/trials.ttl" in listed
     for name, digest in listed.items():
         assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest, name
 

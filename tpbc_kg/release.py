@@ -7,7 +7,7 @@
   (ASSERTED_GRAPH, INFERRED_GRAPH), `tpbc-kg.jsonld` the asserted graph compacted with the shipped context
   (and `context.jsonld` itself);
 - `kgx/nodes.tsv`, `kgx/edges.tsv` (Biolink KGX, tpbc_kg.kgx); `tpbc-kg.sssom.tsv` (tpbc_kg.sssom);
-- `docs/index.html` the ontology documentation (tpbc_kg.docs);
+- `docs/index.html` the ontology documentation (tpbc_kg.docs); `queries/` and `shapes/` as shipped;
 - `void.ttl` a VoID + DCAT description (version, date, licence, sources, counts, every file with its size
   and checksum); `RELEASE-NOTES.md` (counts and the claim-level diff against a previous release);
 - `SHA256SUMS` (`sha256sum -c SHA256SUMS` checks the bundle).
@@ -37,6 +37,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
 from tpbc_kg.export import CONTEXT_PATH, EXPORTERS
 from tpbc_kg.namespace import KG, TPBC
+from tpbc_kg.paths import queries_dir, shapes_dir
 
 ASSERTED_GRAPH = URIRef("https://w3id.org/tpbc-kg/graph/asserted")
 INFERRED_GRAPH = URIRef("https://w3id.org/tpbc-kg/graph/inferred")
@@ -51,6 +52,7 @@ INFERRED_TTL = "tpbc-kg-inferred.ttl"
 NTRIPLES = "tpbc-kg.nt"
 NQUADS = "tpbc-kg.nq"
 JSONLD = "tpbc-kg.jsonld"
+DUMPS = (ASSERTED_TTL, INFERRED_TTL, NTRIPLES, NQUADS, JSONLD)
 MEDIA_TYPES = {
     ".ttl": "text/turtle",
     ".nt": "application/n-triples",
@@ -316,6 +318,8 @@ def void_description(release: Release, sizes: dict[str, int]) -> Graph:
         add((partition, VOID.entities, Literal(count)))
     for path, size in sorted(sizes.items()):
         distribution = URIRef(base + path)
+        if path in DUMPS:
+            add((dataset, VOID.dataDump, distribution))
         add((dataset, DCAT.distribution, distribution))
         add((distribution, RDF.type, DCAT.Distribution))
         add((distribution, DCAT.downloadURL, distribution))
@@ -422,6 +426,15 @@ def build_release(
         )
         _write(built, JSONLD, jsonld(release.asserted), release)
         _write(built, "context.jsonld", CONTEXT_PATH.read_text(encoding="utf-8"), release)
+        say("copying the canned queries and the SHACL shapes")
+        for folder, pattern in (
+            (queries_dir(), "**/*.rq"),
+            (queries_dir(), "README.md"),
+            (shapes_dir(), "*.ttl"),
+        ):
+            for source in sorted(folder.glob(pattern)):
+                relative = f"{folder.name}/{source.relative_to(folder).as_posix()}"
+                _write(built, relative, source.read_text(encoding="utf-8"), release)
         say("writing KGX, SSSOM and the ontology documentation")
         graph_kgx = kgx.kgx_result(release.asserted)
         release.notes = graph_kgx.notes
@@ -493,6 +506,7 @@ def release_notes(release: Release, changes: object | None, previous: Path | Non
         "| `tpbc-kg.sssom.tsv` | mappings to Biolink, NCIt, SO, ChEBI, ECO, UO (SSSOM) |",
         "| `docs/index.html` | ontology documentation |",
         "| `void.ttl` | VoID / DCAT description with counts, sizes and checksums |",
+        "| `queries/`, `shapes/` | the canned SPARQL questions and the SHACL shapes of this version |",
         "",
         "## KGX mapping notes",
         "",
