@@ -58,11 +58,10 @@ def permissible(enum: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def result() -> kgx.KgxResult:
-    nodes, edges = kgx.nodes_tsv, kgx.edges_tsv
+    """The KGX of the bundled graph, written as the release writes it and read back."""
     made = kgx.kgx_result(api.bundled_graph())
-    # what the release writes, read back
-    _, node_rows = kgx.read_tsv(nodes(made.nodes))
-    _, edge_rows = kgx.read_tsv(edges(made.edges))
+    _, node_rows = kgx.read_tsv(kgx.nodes_tsv(made.nodes))
+    _, edge_rows = kgx.read_tsv(kgx.edges_tsv(made.edges))
     return kgx.KgxResult(node_rows, edge_rows, made.notes)
 
 

@@ -390,7 +390,7 @@ def build_release(
 
     asserted/inferred default to the bundled graph and its inferred triples; previous is an earlier
     release folder (or RDF file) whose claim-level diff goes into the release notes."""
-    from tpbc_kg import api, docs, kgx, sssom
+    from tpbc_kg import api
     from tpbc_kg import diff as _diff
     from tpbc_kg.load import module_files
 
@@ -410,38 +410,11 @@ def build_release(
     built = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent))
     try:
         say("writing RDF files")
-        _write(built, ASSERTED_TTL, turtle(release.asserted), release)
-        _write(built, INFERRED_TTL, turtle(release.inferred), release)
-        merged = Graph()
-        for triple in release.asserted:
-            merged.add(triple)
-        for triple in release.inferred:
-            merged.add(triple)
-        _write(built, NTRIPLES, ntriples(merged), release)
-        _write(
-            built,
-            NQUADS,
-            nquads([(ASSERTED_GRAPH, release.asserted), (INFERRED_GRAPH, release.inferred)]),
-            release,
-        )
-        _write(built, JSONLD, jsonld(release.asserted), release)
-        _write(built, "context.jsonld", CONTEXT_PATH.read_text(encoding="utf-8"), release)
+        _write_rdf(built, release)
         say("copying the canned queries and the SHACL shapes")
-        for folder, pattern in (
-            (queries_dir(), "**/*.rq"),
-            (queries_dir(), "README.md"),
-            (shapes_dir(), "*.ttl"),
-        ):
-            for source in sorted(folder.glob(pattern)):
-                relative = f"{folder.name}/{source.relative_to(folder).as_posix()}"
-                _write(built, relative, source.read_text(encoding="utf-8"), release)
+        _copy_sources(built, release)
         say("writing KGX, SSSOM and the ontology documentation")
-        graph_kgx = kgx.kgx_result(release.asserted)
-        release.notes = graph_kgx.notes
-        _write(built, "kgx/nodes.tsv", kgx.nodes_tsv(graph_kgx.nodes), release)
-        _write(built, "kgx/edges.tsv", kgx.edges_tsv(graph_kgx.edges), release)
-        _write(built, "tpbc-kg.sssom.tsv", sssom.sssom_tsv(release.asserted, version, release.date), release)
-        _write(built, "docs/index.html", docs.render_html(release.asserted, version, release.date), release)
+        _write_derived(built, release)
         changes = _diff.diff_graphs(old, release.asserted) if old is not None else None
         _write(built, "RELEASE-NOTES.md", release_notes(release, changes, previous), release)
         sizes = {path: (built / path).stat().st_size for path in release.files}
@@ -456,6 +429,50 @@ def build_release(
         shutil.rmtree(built, ignore_errors=True)
         raise
     return release
+
+
+def _write_rdf(built: Path, release: Release) -> None:
+    """The graph in every RDF serialisation, asserted and inferred apart where the format allows."""
+    _write(built, ASSERTED_TTL, turtle(release.asserted), release)
+    _write(built, INFERRED_TTL, turtle(release.inferred), release)
+    merged = Graph()
+    for triple in release.asserted:
+        merged.add(triple)
+    for triple in release.inferred:
+        merged.add(triple)
+    _write(built, NTRIPLES, ntriples(merged), release)
+    graphs = [(ASSERTED_GRAPH, release.asserted), (INFERRED_GRAPH, release.inferred)]
+    _write(built, NQUADS, nquads(graphs), release)
+    _write(built, JSONLD, jsonld(release.asserted), release)
+    _write(built, "context.jsonld", CONTEXT_PATH.read_text(encoding="utf-8"), release)
+
+
+def _copy_sources(built: Path, release: Release) -> None:
+    """The canned queries and shapes of this version, so the bundle can be queried and checked alone."""
+    for folder, pattern in (
+        (queries_dir(), "**/*.rq"),
+        (queries_dir(), "README.md"),
+        (shapes_dir(), "*.ttl"),
+    ):
+        for source in sorted(folder.glob(pattern)):
+            relative = f"{folder.name}/{source.relative_to(folder).as_posix()}"
+            _write(built, relative, source.read_text(encoding="utf-8"), release)
+
+
+def _write_derived(built: Path, release: Release) -> None:
+    """KGX, SSSOM and the ontology documentation, all computed from the asserted graph."""
+    from tpbc_kg import docs, kgx, sssom
+
+    graph_kgx = kgx.kgx_result(release.asserted)
+    release.notes = graph_kgx.notes
+    _write(built, "kgx/nodes.tsv", kgx.nodes_tsv(graph_kgx.nodes), release)
+    _write(built, "kgx/edges.tsv", kgx.edges_tsv(graph_kgx.edges), release)
+    _write(
+        built, "tpbc-kg.sssom.tsv", sssom.sssom_tsv(release.asserted, release.version, release.date), release
+    )
+    _write(
+        built, "docs/index.html", docs.render_html(release.asserted, release.version, release.date), release
+    )
 
 
 def release_notes(release: Release, changes: object | None, previous: Path | None) -> str:
