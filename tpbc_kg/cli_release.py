@@ -42,8 +42,11 @@ def release_command(output: Path, version: str | None, previous: Path | None) ->
     sources give the same bytes (set SOURCE_DATE_EPOCH to fix the release date)."""
     from tpbc_kg.release import build_release
 
+    from tpbc_kg.progress import enabled
+
     def say(message: str) -> None:
-        click.echo(f"tpbc-kg: {message}", err=True)
+        if enabled():  # steps on a terminal only, like the progress bars
+            click.echo(f"tpbc-kg: {message}", err=True)
 
     made = build_release(output, version, previous, say=say)
     click.echo(
