@@ -40,9 +40,8 @@ def release_command(output: Path, version: str | None, previous: Path | None) ->
     """Write a versioned release bundle into a folder: Turtle (asserted and inferred apart), N-Triples,
     N-Quads, JSON-LD, KGX, SSSOM, ontology docs, VoID/DCAT, release notes and SHA256SUMS. The same
     sources give the same bytes (set SOURCE_DATE_EPOCH to fix the release date)."""
-    from tpbc_kg.release import build_release
-
     from tpbc_kg.progress import enabled
+    from tpbc_kg.release import build_release
 
     def say(message: str) -> None:
         if enabled():  # steps on a terminal only, like the progress bars
