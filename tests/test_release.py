@@ -192,7 +192,8 @@ def test_release_notes_name_the_changed_outcome(bundle):
     notes = (bundle / "RELEASE-NOTES.md").read_text()
     assert f"# TPBC-KG {VERSION}" in notes
     assert "Released 2026-01-01" in notes
-    assert "| changed | CLEOPATRA median PFS, arm PTD — value | 18.9 | 18.5 | ref 66 |" in notes
+    row = "| changed | CLEOPATRA, pertuzumab (PTD) arm, median PFS (Table 2) — value | 18.9 | 18.5 | ref 66 |"
+    assert row in notes
     assert "retired test arm" in notes
 
 

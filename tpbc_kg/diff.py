@@ -414,7 +414,7 @@ def render_markdown(diff: Diff, heading_level: int = 2) -> str:
             "|---|---|---|---|---|",
         ]
         for c in items:
-            subject = c.text if c.change != "changed" else c.text.split(":")[0]
+            subject = c.text if c.change != "changed" else c.label
             if c.change == "changed" and c.property:
                 subject = f"{subject} — {c.property}"
             before = c.old if c.change == "changed" else ("" if c.change == "added" else "present")
