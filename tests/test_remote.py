@@ -218,6 +218,11 @@ def test_push_a_release_folder_into_a_named_graph(server, tmp_path, capsys):
     assert "not a release folder" in capsys.readouterr().err
 
 
+def test_show_with_endpoint_names_close_matches_for_an_unknown_name(pushed, capsys):
+    assert main(["show", "trastuzumub", "--endpoint", pushed]) == 2
+    assert "trastuzumab" in capsys.readouterr().err
+
+
 def test_an_unreachable_endpoint_is_a_clear_error(capsys):
     url = f"http://127.0.0.1:{free_port()}/query"
     assert main(["query", "biomarkers", "--endpoint", url]) == 2
