@@ -232,7 +232,7 @@ def test_an_unreachable_endpoint_is_a_clear_error(capsys):
 def test_parameters_are_bound_as_terms_never_as_text():
     from rdflib import Literal
 
-    text = "# question: ?x where { is it }\nSELECT ?x WHERE { ?x ?p ?name }"
+    text = '# question: "?x" where { is it }\nSELECT ?x WHERE { ?x ?p ?name }'
     bound = bind(text, {"name": Literal('PTEN" } DROP ALL #')})
     assert bound.endswith('WHERE { VALUES (?name) { ("PTEN\\" } DROP ALL #") }  ?x ?p ?name }')
 

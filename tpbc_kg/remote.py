@@ -28,7 +28,8 @@ _XSD_STRING = str(XSD.string)
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_COMMENT = re.compile(r"(?m)#[^\n<>\"']*$")
+# Whole comment lines (the .rq headers), and trailing comments that hold no IRI or string delimiter.
+_COMMENT = re.compile(r"(?m)^\s*#.*$|#[^\n<>\"']*$")
 
 
 class RemoteError(ValueError):
