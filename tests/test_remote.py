@@ -30,7 +30,7 @@ from tpbc_kg import api
 from tpbc_kg.cli import main
 from tpbc_kg.query import canned_queries, execute
 from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH
-from tpbc_kg.remote import RemoteStore, bind
+from tpbc_kg.remote import RemoteStore
 
 pytestmark = pytest.mark.xdist_group("oxigraph-server")
 
@@ -227,14 +227,6 @@ def test_an_unreachable_endpoint_is_a_clear_error(capsys):
     url = f"http://127.0.0.1:{free_port()}/query"
     assert main(["query", "biomarkers", "--endpoint", url]) == 2
     assert "cannot reach the endpoint" in capsys.readouterr().err
-
-
-def test_parameters_are_bound_as_terms_never_as_text():
-    from rdflib import Literal
-
-    text = '# question: "?x" where { is it }\nSELECT ?x WHERE { ?x ?p ?name }'
-    bound = bind(text, {"name": Literal('PTEN" } DROP ALL #')})
-    assert bound.endswith('WHERE { VALUES (?name) { ("PTEN\\" } DROP ALL #") }  ?x ?p ?name }')
 
 
 # ------------------------------------------------------------------------------------------------------

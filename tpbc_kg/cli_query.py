@@ -2,7 +2,7 @@
 
 Each is a standalone click.Command (QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND) that the main group
 attaches with `cli.add_command`. Failures raise the exceptions `tpbc_kg.cli.main` maps to exit code 2
-(click usage errors, tpbc_kg.load.InputError, tpbc_kg.resolve.ResolutionError subclasses, ValueError),
+(click usage errors and tpbc_kg.errors.UserError subclasses: InputError, ResolutionError, ...),
 so the commands hold no exit-code logic of their own.
 """
 
@@ -19,7 +19,6 @@ from tpbc_kg.cli_remote import endpoint_option, source_for
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
 from tpbc_kg.load import InputError
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
-from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
 
@@ -38,13 +37,18 @@ _width_option = click.option(
 store_option = click.option(
     "--store",
     "store",
-    default=DEFAULT_STORE,
-    show_default=True,
-    metavar="oxigraph|memory|DIR",
+    default=None,
+    metavar="DIR|memory|oxigraph",
     envvar="TPBC_KG_STORE",
-    help="Where the query runs: oxigraph (in memory), memory (rdflib's engine) or a folder holding a "
-    "persistent Oxigraph store (built on first use, rebuilt when the curated modules change). "
-    "Default from TPBC_KG_STORE.",
+    help="The folder of the compiled knowledge base (default: TPBC_KG_STORE, else the user's cache "
+    "folder; built on first use and whenever the sources change), or memory (rdflib's engine, the "
+    "reference) or oxigraph (a private in-memory copy).",
+)
+asserted_only_option = click.option(
+    "--asserted-only",
+    is_flag=True,
+    help="Query the curated triples alone; by default queries see the asserted and the inferred triples "
+    "(so ?x a tpbc:Drug finds drugs curated under any subclass).",
 )
 
 
@@ -98,9 +102,16 @@ def queries_command(width: int | None) -> None:
 @_format_option
 @_width_option
 @store_option
+@asserted_only_option
 @endpoint_option
 def query_command(
-    name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str, endpoint: str | None
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    width: int | None,
+    store: str | None,
+    asserted_only: bool,
+    endpoint: str | None,
 ) -> None:
     """Answer the canned query NAME (see `tpbc-kg queries`), for example:
 
@@ -108,7 +119,7 @@ def query_command(
     """
     values = parse_params(params)
     query = canned_query(name)
-    source = source_for(store, endpoint)
+    source = source_for(store, endpoint, asserted_only)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
 
@@ -135,13 +146,21 @@ def read_query_argument(argument: str) -> tuple[str, str]:
 @_format_option
 @_width_option
 @store_option
+@asserted_only_option
 @endpoint_option
-def sparql_command(query_or_file: str, fmt: str, width: int | None, store: str, endpoint: str | None) -> None:
+def sparql_command(
+    query_or_file: str,
+    fmt: str,
+    width: int | None,
+    store: str | None,
+    asserted_only: bool,
+    endpoint: str | None,
+) -> None:
     """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
     tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
     format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
     text, where = read_query_argument(query_or_file)
-    source = source_for(store, endpoint)
+    source = source_for(store, endpoint, asserted_only)
     answer = run_sparql(source, text, where)
     if isinstance(answer, bool):
         click.echo(render_boolean(fmt, answer), nl=False)

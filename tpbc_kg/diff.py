@@ -21,6 +21,7 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 from rdflib.term import BNode, Node
 
+from tpbc_kg.errors import UserError
 from tpbc_kg.namespace import KG, TPBC
 
 WORKING = "working"
@@ -43,7 +44,7 @@ _REFERENCE_CLASSES = (TPBC.Reference,)
 _SCHEMA_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 
 
-class DiffInputError(ValueError):
+class DiffInputError(UserError):
     """A side of the diff that cannot be read; the message says which and what to do."""
 
 

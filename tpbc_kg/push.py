@@ -18,10 +18,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from tpbc_kg.errors import UserError
 from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH, NQUADS, ntriples, with_version
 
 
-class PushError(ValueError):
+class PushError(UserError):
     """A push the store refused or could not be reached for; the message says what to do."""
 
 
@@ -164,7 +165,10 @@ def release_graphs(release: Path | None) -> tuple[Graph, Graph]:
     from rdflib import Dataset
 
     dataset = Dataset()
-    dataset.parse(path, format="nquads")
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as error:  # rdflib raises several types for a broken file
+        raise PushError(f"{path}: cannot read as N-Quads ({error}); write the release again") from None
     asserted, inferred = Graph(), Graph()
     for s, p, o, g in dataset.quads():
         (inferred if g == INFERRED_GRAPH else asserted).add((s, p, o))

@@ -35,6 +35,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
+from tpbc_kg.errors import UserError
 from tpbc_kg.export import CONTEXT_PATH, EXPORTERS
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import queries_dir, shapes_dir
@@ -64,7 +65,7 @@ MEDIA_TYPES = {
 }
 
 
-class ReleaseError(ValueError):
+class ReleaseError(UserError):
     """A release that cannot be written or read as asked; the message says what to do."""
 
 

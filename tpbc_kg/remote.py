@@ -2,8 +2,8 @@
 an external store (Oxigraph server, Virtuoso, QLever, GraphDB ...) instead of the local one.
 
 It speaks the SPARQL 1.1 Protocol (form-encoded POST) with the standard library only.
-Parameters are bound as a VALUES block of exact RDF terms placed at the start of the query's outer
-WHERE group: the protocol has no other way to bind, and a VALUES row holds terms, never query text.
+Parameters are bound as the local engine binds them (tpbc_kg.terms.with_values: a VALUES row of RDF
+terms opening the outer WHERE group), which is also the only way the protocol allows.
 The store must answer queries over the graph's triples without a GRAPH clause: with Oxigraph start it
 with --union-default-graph, or pass default_graphs (default-graph-uri) naming the pushed graphs.
 """
@@ -22,17 +22,19 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from tpbc_kg.errors import UserError
+from tpbc_kg.names import NameTable
 from tpbc_kg.store import NAMING_QUERY, Row
+from tpbc_kg.terms import with_values
 
 _XSD_STRING = str(XSD.string)
 _RESULTS_JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 # Whole comment lines (the .rq headers), and trailing comments that hold no IRI or string delimiter.
 _COMMENT = re.compile(r"(?m)^\s*#.*$|#[^\n<>\"']*$")
 
 
-class RemoteError(ValueError):
+class RemoteError(UserError):
     """An endpoint that cannot be reached or refuses a query; the message says which and why."""
 
 
@@ -65,25 +67,6 @@ def query_form(text: str) -> str:
     return match.group(1).upper() if match else "SELECT"
 
 
-def values_block(bindings: Mapping[str, Node]) -> str:
-    """A VALUES row of the bound terms in N-Triples syntax (escaped by rdflib)."""
-    names = " ".join(f"?{name}" for name in bindings)
-    row = " ".join(node.n3() for node in bindings.values())
-    return f"VALUES ({names}) {{ ({row}) }}"
-
-
-def bind(text: str, bindings: Mapping[str, Node] | None) -> str:
-    """text with bindings joined in at the start of the outer WHERE group."""
-    if not bindings:
-        return text
-    code = _COMMENT.sub(lambda m: " " * len(m.group()), text)
-    match = _WHERE.search(code)
-    if match is None:
-        raise RemoteError("cannot bind parameters: the query has no WHERE { ... } group")
-    # Comments were blanked to the same length, so the offset is valid in the original text.
-    return f"{text[: match.end()]} {values_block(bindings)} {text[match.end() :]}"
-
-
 class RemoteStore:
     """A SPARQL 1.1 endpoint answering the QueryStore interface."""
 
@@ -95,6 +78,7 @@ class RemoteStore:
         default_graphs: Sequence[str] = (),
         timeout: float = 60.0,
         prefixes: Mapping[str, str] | None = None,
+        asserted_only: bool = False,
     ) -> None:
         parsed = urllib.parse.urlsplit(endpoint)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -109,6 +93,11 @@ class RemoteStore:
         rest = [(k, v) for k, v in urllib.parse.parse_qsl(parsed.query) if k != "default-graph-uri"]
         self.endpoint = urllib.parse.urlunsplit(parsed._replace(query=urllib.parse.urlencode(rest)))
         self.default_graphs = [*in_url, *default_graphs]
+        if asserted_only:  # the graph `tpbc-kg push` puts the curated triples in, without the inferred one
+            from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH
+
+            kept = [g for g in self.default_graphs if g != str(INFERRED_GRAPH)]
+            self.default_graphs = kept or [str(ASSERTED_GRAPH)]
         self.timeout = timeout
         if prefixes is None:
             from tpbc_kg.load import prefix_map
@@ -176,7 +165,7 @@ class RemoteStore:
         return int(str(answer[1][0][0]))
 
     def select(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[list[str], list[Row]]:
-        answer = self._answer(bind(text, bindings))
+        answer = self._answer(with_values(text, bindings))
         if not isinstance(answer, tuple):
             raise RemoteError(f"{self.endpoint}: expected SELECT results")
         return answer
@@ -185,13 +174,18 @@ class RemoteStore:
         return self._answer(self._with_prefixes(text, prefixes))
 
     @cached_property
-    def _names(self) -> Graph:
+    def names_graph(self) -> Graph:
+        """The endpoint's labels, synonyms, identifiers, types and subclass links (store.NAMING_QUERY)."""
         answer = self._answer(NAMING_QUERY)
         if not isinstance(answer, Graph):
             raise RemoteError(f"{self.endpoint}: expected an RDF graph for a CONSTRUCT query")
         return answer
 
-    def names(self) -> Graph:
+    @cached_property
+    def _names(self) -> NameTable:
+        return NameTable.from_graph(self.names_graph)
+
+    def names(self) -> NameTable:
         return self._names
 
     def serialize(self, fmt: str) -> bytes:
@@ -221,17 +215,13 @@ class RemoteStore:
                 graph.add(triple)
         return graph
 
-    def neighbourhood(self, node: URIRef, names: Graph | None = None) -> Graph:
+    def neighbourhood(self, node: URIRef, names: NameTable | None = None) -> Graph:
         """What `show` reads about node, without copying the store: two steps of incoming links (the
         regimens that include a drug, the arms that receive them), also into the node's classes (the
         mechanisms that act on a drug class), then two steps out from everything found (labels, studies,
         references)."""
-        from rdflib import RDF, RDFS
-
         names = names if names is not None else self.names()
-        classes: set[Node] = set()
-        for cls in names.objects(node, RDF.type):
-            classes |= set(names.transitive_objects(cls, RDFS.subClassOf))
+        classes: set[Node] = set(names.types.get(node, frozenset()))  # with their superclasses
         graph = Graph()
         for prefix, namespace in self.prefixes.items():
             graph.bind(prefix, namespace)
@@ -257,11 +247,10 @@ def show_text(store: RemoteStore, name: str, width: int | None = None) -> str:
     """`show` on a remote store: resolve the name on the store's names, fetch the entity's
     neighbourhood, and describe it as the local `show` does."""
     from tpbc_kg import show
-    from tpbc_kg.resolve import resolve
 
     names = store.names()
-    iri = resolve(names, name)
+    iri = names.resolve(name)
     graph = store.neighbourhood(iri, names)
-    for triple in names:
+    for triple in store.names_graph:
         graph.add(triple)
     return show.render_text(show.describe(graph, iri), width=width)

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
-from tpbc_kg.query import read_query_file, run
+from tpbc_kg.query import read_query_file, select_rows
 
 _HIDDEN = {
     RDF.type,
@@ -106,8 +106,10 @@ class EntityReport:
     outcomes: list[OutcomeView] = field(default_factory=list)
 
 
-def label(graph: Graph, node: Node) -> str:
-    """A readable name for any node or literal."""
+def label(graph: Graph, node: Node | None) -> str:
+    """A readable name for any node or literal ("" for none)."""
+    if node is None:
+        return ""
     if isinstance(node, Literal):
         value = node.toPython()
         if isinstance(value, Decimal):
@@ -158,7 +160,7 @@ def _incoming(graph: Graph, iri: URIRef) -> list[tuple[str, list[str]]]:
 def _claims(graph: Graph, iri: URIRef) -> list[ClaimView]:
     query = read_query_file(queries_dir() / "show" / "claims-about.rq")
     rows: dict[Node, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for row in run(graph, query, {"entity": iri}):
+    for row in select_rows(graph, query, {"entity": iri}):
         for key in (
             "subject",
             "predicate",
@@ -208,7 +210,7 @@ def _citation_order(text: str) -> tuple[int, str]:
 def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
     query = read_query_file(queries_dir() / "show" / "drug-trials.rq")
     arms: dict[Node, list[str]] = defaultdict(list)
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         arm_name = graph.value(row.arm, TPBC.armLabel)
         regimen = label(graph, row.regimen)
         arms[row.study].append(f"{arm_name}: {regimen}" if arm_name else regimen)
@@ -217,7 +219,7 @@ def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
             StudyView(
                 label=label(graph, study),
                 arms=sorted(set(names)),
-                sample_sizes=sorted(int(n) for n in graph.objects(study, TPBC.sampleSize)),
+                sample_sizes=sorted(int(str(n)) for n in graph.objects(study, TPBC.sampleSize)),
             )
             for study, names in arms.items()
         ),
@@ -241,7 +243,7 @@ def _statement_citations(graph: Graph, subject: Node, predicate: URIRef, obj: No
 def _resistance(graph: Graph, drug: URIRef) -> list[MechanismView]:
     query = read_query_file(queries_dir() / "show" / "drug-resistance.rq")
     views = []
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         predicate = TPBC.confersResistanceTo if row.via == drug else TPBC.confersResistanceToClass
         scope = "drug" if row.via == drug else ("any" if row.via == TPBC.Drug else "class")
         views.append(
@@ -277,7 +279,7 @@ def _outcomes(graph: Graph, study: URIRef) -> list[OutcomeView]:
             OutcomeView(
                 arm=arm_text,
                 endpoint=endpoint,
-                value=f"{label(graph, value)} {label(graph, unit)}" if value is not None else "-",
+                value=f"{label(graph, value)} {label(graph, unit)}".strip() if value is not None else "-",
                 citations=sorted(
                     (citation(graph, r) for r in graph.objects(outcome, TPBC.supportedBy)),
                     key=_citation_order,
