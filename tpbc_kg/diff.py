@@ -22,6 +22,7 @@ from rdflib.namespace import OWL, SKOS
 from rdflib.term import BNode, Node
 
 from tpbc_kg.errors import UserError
+from tpbc_kg.named_graphs import ASSERTED_GRAPH
 from tpbc_kg.namespace import KG, TPBC
 
 WORKING = "working"
@@ -108,8 +109,6 @@ def load_side(source: str | Path) -> Graph:
             f"{path}: no such file or folder; give a release folder, an RDF file or '{WORKING}'"
         )
     if path.suffix == ".nq":
-        from tpbc_kg.release import ASSERTED_GRAPH
-
         dataset = Dataset()
         try:
             dataset.parse(path, format="nquads")

@@ -19,7 +19,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from tpbc_kg.errors import UserError
-from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH, NQUADS, ntriples, with_version
+from tpbc_kg.named_graphs import ASSERTED_GRAPH, INFERRED_GRAPH
+from tpbc_kg.release import NQUADS, ntriples, with_version
 
 
 class PushError(UserError):

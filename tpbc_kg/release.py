@@ -37,11 +37,10 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, VOID
 
 from tpbc_kg.errors import UserError
 from tpbc_kg.export import CONTEXT_PATH, EXPORTERS
+from tpbc_kg.named_graphs import ASSERTED_GRAPH, INFERRED_GRAPH
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import queries_dir, shapes_dir
 
-ASSERTED_GRAPH = URIRef("https://w3id.org/tpbc-kg/graph/asserted")
-INFERRED_GRAPH = URIRef("https://w3id.org/tpbc-kg/graph/inferred")
 RELEASE_BASE = "https://w3id.org/tpbc-kg/release/"
 LICENCE = URIRef("https://creativecommons.org/publicdomain/zero/1.0/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")

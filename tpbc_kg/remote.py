@@ -23,6 +23,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from tpbc_kg.errors import UserError
+from tpbc_kg.named_graphs import ASSERTED_GRAPH, INFERRED_GRAPH
 from tpbc_kg.names import NameTable
 from tpbc_kg.store import NAMING_QUERY, Row
 from tpbc_kg.terms import with_values
@@ -94,8 +95,6 @@ class RemoteStore:
         self.endpoint = urllib.parse.urlunsplit(parsed._replace(query=urllib.parse.urlencode(rest)))
         self.default_graphs = [*in_url, *default_graphs]
         if asserted_only:  # the graph `tpbc-kg push` puts the curated triples in, without the inferred one
-            from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH
-
             kept = [g for g in self.default_graphs if g != str(INFERRED_GRAPH)]
             self.default_graphs = kept or [str(ASSERTED_GRAPH)]
         self.timeout = timeout
