@@ -38,12 +38,12 @@ VIRTUOSO_DIFFERS = {
     "alterations-hr-vs-her2": "gives 13 rows with the alteration type unbound, Oxigraph 10 typed rows",
     "best-arms-by-endpoint": "ranks the arms differently (rank column)",
     "chemotherapy-free-regimens": "returns no rows",
+    "drug-targets": "lists the drug's superclasses too where the query keeps the most specific classes",
     "drug-toxicities": "drops one of the 4 rows (neratinib, diarrhoea, ref 43)",
     "drugs-by-class": "fails with HTTP 500: SQ156 internal optimized compiler error",
     "drugs-bypassing-resistance": "fails with HTTP 500: SQ142 (expected and generated column counts differ)",
     "maintenance-strategies": "returns no rows",
     "microenvironment-resistance": "leaves the evidence and reference columns empty",
-    "resistance-mechanisms-for-drug": "returns 11 of 27 rows: none of the mechanisms acting on a drug class",
     "trials-for-drug": "writes 'at  years ()' where CONCAT with an unbound value must stay unbound",
     "triple-therapy-trials": "returns no rows",
 }
