@@ -19,6 +19,8 @@ from tpbc_kg.cli_build import build_command
 from tpbc_kg.cli_curate import add_command, validate_command
 from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND, store_option
 from tpbc_kg.cli_reason import REASON_COMMAND
+from tpbc_kg.cli_release import DIFF_COMMAND, PUSH_COMMAND, RELEASE_COMMAND
+from tpbc_kg.cli_remote import endpoint_option
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
@@ -45,10 +47,16 @@ def cli(quiet: bool) -> None:
     "--width", type=click.IntRange(min=20), default=None, help="Wrap text to this many columns (20 or more)."
 )
 @store_option
-def show(entity: str, width: int | None, store: str | None) -> None:
+@endpoint_option
+def show(entity: str, width: int | None, store: str | None, endpoint: str | None) -> None:
     """Describe ENTITY (a label, synonym, symbol, CURIE, identifier or IRI; case-insensitive):
     its classes (inferred ones included), relations, and every claim about it with the references
     behind it."""
+    if endpoint:
+        from tpbc_kg import remote
+
+        click.echo(remote.show_text(remote.RemoteStore(endpoint), entity, width=width), nl=False)
+        return
     click.echo(api.show_text(entity, width=width, store=store), nl=False)
 
 
@@ -94,6 +102,9 @@ cli.add_command(REASON_COMMAND)
 cli.add_command(QUERIES_COMMAND)
 cli.add_command(QUERY_COMMAND)
 cli.add_command(SPARQL_COMMAND)
+cli.add_command(RELEASE_COMMAND)
+cli.add_command(DIFF_COMMAND)
+cli.add_command(PUSH_COMMAND)
 
 
 def main(argv: list[str] | None = None) -> int:

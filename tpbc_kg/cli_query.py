@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
-from tpbc_kg import api
+from tpbc_kg.cli_remote import endpoint_option, source_for
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
 from tpbc_kg.load import InputError
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
@@ -104,8 +104,15 @@ def queries_command(width: int | None) -> None:
 @_width_option
 @store_option
 @asserted_only_option
+@endpoint_option
 def query_command(
-    name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str | None, asserted_only: bool
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    width: int | None,
+    store: str | None,
+    asserted_only: bool,
+    endpoint: str | None,
 ) -> None:
     """Answer the canned query NAME (see `tpbc-kg queries`), for example:
 
@@ -113,7 +120,7 @@ def query_command(
     """
     values = parse_params(params)
     query = canned_query(name)
-    source = api.query_store(store, asserted_only)
+    source = source_for(store, endpoint, asserted_only)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
 
@@ -143,14 +150,20 @@ def read_query_argument(argument: str) -> tuple[str, str]:
 @_width_option
 @store_option
 @asserted_only_option
+@endpoint_option
 def sparql_command(
-    query_or_file: str, fmt: str, width: int | None, store: str | None, asserted_only: bool
+    query_or_file: str,
+    fmt: str,
+    width: int | None,
+    store: str | None,
+    asserted_only: bool,
+    endpoint: str | None,
 ) -> None:
     """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
     tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
     format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
     text, where = read_query_argument(query_or_file)
-    source = api.query_store(store, asserted_only)
+    source = source_for(store, endpoint, asserted_only)
     answer = run_sparql(source, text, where)
     if isinstance(answer, bool):
         click.echo(render_boolean(fmt, answer), nl=False)
