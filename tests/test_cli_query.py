@@ -144,7 +144,9 @@ def test_parse_params():
         (["sparql", "SELECT ?s\nWHERE {\n  ?s ?p ?o .\n  FILTER(\n}"], "<query>:4:3:"),
         (["sparql", "SELECT ?s WHERE { ?s nope:p ?o }"], "SPARQL syntax error"),
         (["sparql", "no/such/file.rq"], "query file not found"),
-        (["sparql", "DROP ALL"], "SPARQL syntax error"),
+        (["sparql", "DROP ALL"], "`sparql` is read-only"),
+        (["sparql", "INSERT DATA { kg:a kg:b kg:c }"], "`sparql` is read-only"),
+        (["sparql", "  # nothing\n"], "empty query"),
         (["sparql", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"], "SERVICE"),
     ],
 )

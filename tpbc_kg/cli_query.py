@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 
 import click
-from rdflib import Graph
 
 from tpbc_kg import api
-from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
-from tpbc_kg.load import InputError
-from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
+from tpbc_kg.bounded import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, GRAPH_FORMATS, check_query, run_bounded
+from tpbc_kg.formats import FORMATS, render, terminal_width
+from tpbc_kg.load import InputError, prefix_map
+from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller
 from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
@@ -127,24 +127,83 @@ def read_query_argument(argument: str) -> tuple[str, str]:
     return argument, "<query>"
 
 
+_SPARQL_FORMATS = (*FORMATS, "xml", *GRAPH_FORMATS)
+
+
 @click.command("sparql")
 @click.argument("query_or_file", metavar="QUERY-OR-FILE")
-@_format_option
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_SPARQL_FORMATS),
+    default=None,
+    help="SELECT/ASK: table (default; labels), markdown, or the W3C results formats json, xml, csv, tsv. "
+    "CONSTRUCT/DESCRIBE: turtle (default), nt or jsonld. csv, tsv, json, xml and nt stream as rows come.",
+)
 @_width_option
 @store_option
-def sparql_command(query_or_file: str, fmt: str, width: int | None, store: str) -> None:
-    """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
-    tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
-    format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop the query after this many seconds (0: no limit).",
+)
+@click.option(
+    "--limit",
+    "max_rows",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Write at most N rows (or triples); a note on standard error says when more exist (0: no cap).",
+)
+def sparql_command(
+    query_or_file: str, fmt: str | None, width: int | None, store: str, timeout: float, max_rows: int
+) -> None:
+    """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph, read-only,
+    under a time limit and a row cap. The prefixes tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and
+    dcterms: are predeclared. SELECT answers in any results format; ASK prints true/false (JSON: the W3C
+    boolean document); CONSTRUCT/DESCRIBE print Turtle, N-Triples or JSON-LD."""
     text, where = read_query_argument(query_or_file)
+    kind = check_query(text, where)
+    select_format, graph_format = _formats_for(kind, fmt)
     source = api.query_store(store)
-    answer = run_sparql(source, text, where)
-    if isinstance(answer, bool):
-        click.echo(render_boolean(fmt, answer), nl=False)
-    elif isinstance(answer, Graph):
-        click.echo(answer.serialize(format="turtle"), nl=False)
-    else:
-        click.echo(render(fmt, answer.vars, answer.rows, labeller(source.names()), width), nl=False)
+    label = labeller(source.names()) if select_format in ("table", "markdown") else None
+    outcome = run_bounded(
+        source,
+        text,
+        prefix_map(),
+        write=lambda chunk: click.echo(chunk, nl=False),
+        select_format=select_format,
+        graph_format=graph_format,
+        timeout=timeout,
+        max_rows=max_rows,
+        label=label,
+        width=width,
+    )
+    if outcome.capped:
+        click.echo(f"tpbc-kg: {outcome.cap_message()}", err=True)
+
+
+def _formats_for(kind: str, fmt: str | None) -> tuple[str, str]:
+    """(results format, RDF format) for a query of this kind; a format of the other kind is an error."""
+    if kind == "graph":
+        if fmt is not None and fmt not in GRAPH_FORMATS and fmt != "table":
+            raise click.BadParameter(
+                f"{fmt} is a results format; CONSTRUCT/DESCRIBE answer in {', '.join(GRAPH_FORMATS)}",
+                param_hint="--format",
+            )
+        return "table", fmt if fmt in GRAPH_FORMATS else "turtle"
+    if fmt in GRAPH_FORMATS:
+        raise click.BadParameter(
+            f"{fmt} is an RDF format, for CONSTRUCT/DESCRIBE; SELECT and ASK answer in "
+            f"{', '.join((*FORMATS, 'xml'))}",
+            param_hint="--format",
+        )
+    return fmt or "table", "turtle"
 
 
 QUERIES_COMMAND: click.Command = queries_command
