@@ -17,6 +17,7 @@ from tpbc_kg import api
 from tpbc_kg.cli_curate import add_command, validate_command
 from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND
 from tpbc_kg.cli_reason import REASON_COMMAND
+from tpbc_kg.cli_serve import PLOT_COMMAND, SERVE_COMMAND
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
@@ -88,6 +89,8 @@ cli.add_command(REASON_COMMAND)
 cli.add_command(QUERIES_COMMAND)
 cli.add_command(QUERY_COMMAND)
 cli.add_command(SPARQL_COMMAND)
+cli.add_command(SERVE_COMMAND)
+cli.add_command(PLOT_COMMAND)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,134 @@
+"""The `serve` and `plot` commands: the website and SPARQL endpoint, and pictures from the terminal."""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+
+import click
+
+from tpbc_kg.bounded import DEFAULT_TIMEOUT
+from tpbc_kg.load import InputError
+
+
+def default_store_folder() -> Path:
+    """Where `serve` keeps its on-disk store unless told: TPBC_KG_STORE when it names a folder, else the
+    user's cache folder (built on first start, rebuilt when the curated modules change)."""
+    env = os.environ.get("TPBC_KG_STORE")
+    if env and env not in ("oxigraph", "memory"):
+        return Path(env)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "tpbc-kg" / "store"
+
+
+def open_site(folder: Path):
+    """Build (if needed) the on-disk store, then open it read-only: the server never writes."""
+    import pyoxigraph as ox
+
+    from tpbc_kg import api
+    from tpbc_kg.load import prefix_map
+    from tpbc_kg.store import OxigraphStore
+    from tpbc_kg.web.site import Site
+
+    writer = api.store_for(folder)  # builds or checks the fingerprint
+    del writer
+    gc.collect()  # closes the read-write handle before the read-only ones open
+    store = OxigraphStore(ox.Store.read_only(str(folder)), prefix_map(), folder)
+    return Site(store, api.bundled_graph(), folder)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--store",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the on-disk store the server reads (default: TPBC_KG_STORE or ~/.cache/tpbc-kg/store).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of a SPARQL query (0: none).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="Rows (or triples) a SPARQL answer holds at most (0: no cap).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=32),
+    default=2,
+    show_default=True,
+    help="Processes answering SPARQL queries side by side.",
+)
+@click.option("--cors", is_flag=True, help="Allow cross-origin requests (off by default).")
+def serve_command(
+    host: str, port: int, folder: Path | None, timeout: float, max_rows: int, workers: int, cors: bool
+) -> None:
+    """Start the website and SPARQL 1.1 endpoint (read-only) over the graph."""
+    import uvicorn
+
+    from tpbc_kg.web.app import Settings, create_app
+
+    folder = folder or default_store_folder()
+    site = open_site(folder)
+    app = create_app(site, Settings(timeout, max_rows, workers, cors), folder)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"tpbc-kg: serving {len(site.store)} triples at http://{shown}:{port}/ "
+        f"(SPARQL: http://{shown}:{port}/sparql); Ctrl-C stops",
+        err=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@click.command("plot")
+@click.argument("kind", type=click.Choice(("trial", "endpoint", "pathway", "resistance")))
+@click.argument("name")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The SVG file to write (atomically).",
+)
+@click.option(
+    "--store",
+    default=None,
+    metavar="oxigraph|memory|DIR",
+    envvar="TPBC_KG_STORE",
+    help="Where the queries run (as for `query`).",
+)
+def plot_command(kind: str, name: str, output: Path, store: str | None) -> None:
+    """Draw a picture as SVG: `trial NAME` (outcomes per arm), `endpoint NAME` (one endpoint across
+    trials), `pathway NAME` (members in signal order, ER-HER2 crosstalk), `resistance DRUG` (mechanisms
+    and what overcomes them). The data table goes to standard output as CSV."""
+    import csv
+    import sys
+
+    from tpbc_kg import api, plot
+    from tpbc_kg.export import write_atomic
+
+    if output.suffix.lower() != ".svg":
+        raise InputError(output, "the picture is SVG; give a file name ending in .svg")
+    if output.parent and not output.parent.exists():
+        raise InputError(output, "the output folder does not exist; create it or choose another path")
+    picture = plot.draw(api.query_store(store), kind, name)
+    write_atomic(output, picture.svg)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(picture.columns)
+    writer.writerows(picture.rows)
+    click.echo(f"wrote {output} ({picture.title})", err=True)
+
+
+SERVE_COMMAND: click.Command = serve_command
+PLOT_COMMAND: click.Command = plot_command

@@ -1,0 +1,387 @@
+"""What the web pages show, built from the store and the graph: plain data for the templates.
+
+The server holds one read-only Oxigraph store (the query graph: asserted plus inferred triples) for the
+canned questions, names and RDF descriptions, and the asserted rdflib graph for `show`'s report (claims
+with references), so a class the reasoner added can be marked as inferred.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shlex
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib.term import BNode, Node
+
+from tpbc_kg import show
+from tpbc_kg.namespace import TPBC
+from tpbc_kg.query import (
+    QueryFile,
+    QueryResult,
+    canned_queries,
+    canned_query,
+    execute,
+    label_of,
+    name_index,
+    typed_index,
+)
+from tpbc_kg.resolve import AmbiguousEntity, UnknownEntity
+from tpbc_kg.store import OxigraphStore
+
+ID_SPACE = "https://w3id.org/tpbc-kg/id/"
+ONTOLOGY_SPACE = "https://w3id.org/tpbc-kg/ontology#"
+
+REGISTRIES: dict[URIRef, str] = {
+    TPBC.hgncId: "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/{}",
+    TPBC.hgncSymbol: "https://www.genenames.org/tools/search/#!/?query={}",
+    TPBC.entrezId: "https://www.ncbi.nlm.nih.gov/gene/{}",
+    TPBC.uniprotId: "https://www.uniprot.org/uniprotkb/{}",
+    TPBC.ensemblId: "https://www.ensembl.org/id/{}",
+    TPBC.drugbankId: "https://go.drugbank.com/drugs/{}",
+    TPBC.uniiId: "https://precision.fda.gov/uniisearch/srs/unii/{}",
+    TPBC.casNumber: "https://commonchemistry.cas.org/detail?cas_rn={}",
+    TPBC.reactomeId: "https://reactome.org/content/detail/{}",
+    TPBC.nctId: "https://clinicaltrials.gov/study/{}",
+    TPBC.doi: "https://doi.org/{}",
+    TPBC.pmid: "https://pubmed.ncbi.nlm.nih.gov/{}/",
+}
+"""Where each identifier scheme's record lives (the value is inserted URL-quoted)."""
+
+
+def local_path(iri: str) -> str | None:
+    """The server path an IRI of the graph dereferences to, None for IRIs of elsewhere."""
+    if iri.startswith(ID_SPACE):
+        return "/id/" + iri[len(ID_SPACE) :]
+    if iri.startswith(ONTOLOGY_SPACE):
+        return "/ontology/" + iri[len(ONTOLOGY_SPACE) :]
+    return None
+
+
+def iri_for_path(kind: str, name: str) -> str:
+    return (ID_SPACE if kind == "id" else ONTOLOGY_SPACE) + name
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value as a page shows it: text, and a link when the value is a node."""
+
+    text: str
+    href: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[Cell]]
+    caption: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    table: Table
+    plot: str | None = None  # a URL of an SVG picture of the same data
+    question: str | None = None  # the question page that gives this table
+
+
+@dataclass
+class EntityPage:
+    iri: str
+    curie: str
+    label: str
+    description: str | None
+    synonyms: list[str]
+    classes: list[tuple[Cell, bool]]  # (class, inferred)
+    identifiers: list[tuple[str, str, str | None]]  # (scheme, value, registry URL)
+    relations: list[tuple[str, list[Cell]]]
+    incoming: list[tuple[str, list[Cell]]]
+    claims: list[show.ClaimView]
+    sections: list[Section] = field(default_factory=list)
+
+
+class Site:
+    """The data behind the pages, over one read-only store and the asserted graph."""
+
+    def __init__(self, store: OxigraphStore, graph: Graph, location: Path | None = None) -> None:
+        self.store = store
+        self.graph = graph
+        self.location = location
+
+    @cached_property
+    def names(self) -> Graph:
+        return self.store.names()
+
+    @cached_property
+    def index(self) -> Any:
+        return name_index(self.names)
+
+    @cached_property
+    def questions(self) -> list[QueryFile]:
+        return canned_queries()
+
+    def label(self, node: Node) -> str:
+        return label_of(self.names, node)
+
+    def cell(self, node: Node | None) -> Cell:
+        if node is None:
+            return Cell("")
+        if isinstance(node, URIRef):
+            return Cell(self.label(node), local_path(str(node)) or _external(str(node)), str(node))
+        if isinstance(node, BNode):
+            return Cell(f"_:{node}")
+        return Cell(show.label(self.names, node))
+
+    # --- names ------------------------------------------------------------------------------------
+
+    def resolve(self, text: str) -> URIRef:
+        return self.index.resolve(text)
+
+    def suggest(self, text: str, limit: int = 10) -> list[dict[str, str]]:
+        """Names that start with (then contain) text, each with the page it leads to."""
+        key = " ".join(text.split()).casefold()
+        if not key:
+            return []
+        found: list[tuple[int, str, str]] = []
+        for name_key, display in self.index.display.items():
+            position = name_key.find(key)
+            if position < 0:
+                continue
+            for node in self._nodes_named(name_key):
+                href = local_path(str(node))
+                if href:
+                    own = self.label(node).casefold().startswith(key)
+                    found.append((0 if own else 1 if position == 0 else 2, display, href))
+        found.sort(key=lambda item: (item[0], len(item[1]), item[1].casefold()))
+        seen: set[str] = set()
+        out = []
+        for _, display, href in found:
+            if href not in seen:
+                seen.add(href)
+                out.append({"name": display, "label": self.label(URIRef(_iri_of(href))), "href": href})
+            if len(out) == limit:
+                break
+        return out
+
+    def _nodes_named(self, key: str) -> set[Node]:
+        nodes: set[Node] = set()
+        for tier in self.index.tiers:
+            nodes |= tier.get(key, set())
+        return nodes
+
+    def exists(self, iri: str) -> bool:
+        return bool(
+            self.store.store.query(
+                "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", substitutions={ox.Variable("s"): ox.NamedNode(iri)}
+            )
+        )
+
+    # --- questions ---------------------------------------------------------------------------------
+
+    def answer(self, query: QueryFile, values: dict[str, str]) -> QueryResult:
+        return execute(self.store, query, values)
+
+    def table(self, result: QueryResult) -> Table:
+        rows = []
+        for row in result.rows:
+            cells = []
+            for name, value in zip(result.vars, row, strict=True):
+                if name in result.list_columns:
+                    cells.append(Cell("" if value is None else str(value)))
+                else:
+                    cells.append(self.cell(value))
+            rows.append(cells)
+        return Table(list(result.vars), rows)
+
+    def choices(self, type_name: str, limit: int = 500) -> list[str]:
+        """Names a parameter of this type accepts, for the form's suggestions."""
+        from tpbc_kg.query import LITERAL_TYPES
+
+        if type_name in LITERAL_TYPES:
+            return []
+        allowed, _ = typed_index(self.names, type_name)
+        nodes = allowed if allowed is not None else set()
+        return sorted({self.label(n) for n in nodes if isinstance(n, URIRef)}, key=str.casefold)[:limit]
+
+    # --- entity pages ------------------------------------------------------------------------------
+
+    def types(self, iri: URIRef) -> set[Node]:
+        """Every class of iri in the store: asserted and inferred."""
+        return set(self.names.objects(iri, RDF.type))
+
+    def entity(self, iri: URIRef) -> EntityPage:
+        report = show.describe(self.graph, iri)
+        asserted = set(self.graph.objects(iri, RDF.type))
+        classes = sorted(
+            ((self.cell(t), t not in asserted) for t in self.types(iri) | asserted if isinstance(t, URIRef)),
+            key=lambda item: (item[1], item[0].text.casefold()),
+        )
+        page = EntityPage(
+            iri=str(iri),
+            curie=report.curie,
+            label=report.label,
+            description=report.description,
+            synonyms=report.synonyms,
+            classes=classes,
+            identifiers=self._identifiers(iri),
+            relations=self._links(iri, outgoing=True),
+            incoming=self._links(iri, outgoing=False),
+            claims=report.claims,
+        )
+        page.sections = self._sections(iri, classes)
+        return page
+
+    def _identifiers(self, iri: URIRef) -> list[tuple[str, str, str | None]]:
+        from urllib.parse import quote
+
+        out = []
+        for prop, template in REGISTRIES.items():
+            for value in self.graph.objects(iri, prop):
+                text = str(value)
+                out.append((self.label(prop), text, template.format(quote(text, safe=":"))))
+        return sorted(out)
+
+    def _links(self, iri: URIRef, outgoing: bool) -> list[tuple[str, list[Cell]]]:
+        hidden = show._HIDDEN | set(REGISTRIES)
+        grouped: dict[str, list[Cell]] = defaultdict(list)
+        pairs = (
+            self.graph.predicate_objects(iri)
+            if outgoing
+            else ((p, s) for s, p in self.graph.subject_predicates(iri))
+        )
+        for prop, other in pairs:
+            if prop in hidden or (not outgoing and prop in show._CLAIM_LINKS):
+                continue
+            name = self.label(prop) + ("" if outgoing else " (from)")
+            grouped[name].append(
+                self.cell(other) if not isinstance(other, Literal) else Cell(show.label(self.names, other))
+            )
+        return sorted(
+            (name, sorted(set(cells), key=lambda c: c.text.casefold())) for name, cells in grouped.items()
+        )
+
+    def _sections(self, iri: URIRef, classes: list[tuple[Cell, bool]]) -> list[Section]:
+        """Tables of the canned questions about this kind of entity, with their pictures."""
+        kinds = {
+            str(k)
+            for c, _ in classes
+            for k in self.names.transitive_objects(URIRef(c.title or ""), RDFS.subClassOf)
+        }
+        path = local_path(str(iri)) or ""
+        sections = []
+
+        def add(title: str, query: str, param: str, plot: str | None = None) -> None:
+            result = self.answer(canned_query(query), {param: str(iri)})
+            if result.rows:
+                link = f"/questions/{query}?{param}={_quote(str(iri))}"
+                sections.append(Section(title, self.table(result), plot, link))
+
+        if str(TPBC.Drug) in kinds:
+            add("Targets", "drug-targets", "drug")
+            add("Trials", "trials-for-drug", "drug")
+            sections.append(self.resistance_section(iri))
+            add("Adverse effects", "drug-toxicities", "drug")
+        if str(TPBC.Study) in kinds:
+            add("Outcomes per arm", "trial-outcomes", "trial", f"/plot/trial.svg?trial={_quote(path)}")
+        if str(TPBC.ResistanceMechanism) in kinds:
+            add("What overcomes it", "drugs-bypassing-resistance", "mechanism")
+        if str(TPBC.Pathway) in kinds:
+            add(
+                "Members in signal order",
+                "pathway-members",
+                "pathway",
+                f"/plot/pathway.svg?pathway={_quote(path)}",
+            )
+        if str(TPBC.Endpoint) in kinds:
+            add(
+                "Arms ranked",
+                "best-arms-by-endpoint",
+                "endpoint",
+                f"/plot/endpoint.svg?endpoint={_quote(path)}",
+            )
+        return [s for s in sections if s.table.rows]
+
+    def resistance_section(self, drug: URIRef) -> Section:
+        """Each mechanism that resists the drug, with the drugs a source or the pathways say overcome it."""
+        table = resistance_table(self, drug)
+        return Section(
+            "Resistance and what overcomes it",
+            table,
+            f"/plot/resistance.svg?drug={_quote(local_path(str(drug)) or '')}",
+            f"/questions/resistance-mechanisms-for-drug?drug={_quote(str(drug))}",
+        )
+
+    def describe_rdf(self, iri: str, fmt: ox.RdfFormat) -> bytes:
+        """The entity's own triples (and those pointing at it) in an RDF format."""
+        node = ox.NamedNode(iri)
+        triples = list(
+            self.store.store.query(
+                "CONSTRUCT { ?x ?p ?o . ?s ?q ?x } WHERE { { ?x ?p ?o } UNION { ?s ?q ?x } }",
+                substitutions={ox.Variable("x"): node},
+            )
+        )
+        from tpbc_kg.load import prefix_map
+
+        prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else prefix_map()
+        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+
+
+def resistance_table(site: Site, drug: URIRef) -> Table:
+    mechanisms = site.answer(canned_query("resistance-mechanisms-for-drug"), {"drug": str(drug)})
+    bypass_query = canned_query("drugs-bypassing-resistance")
+    rows = []
+    for mechanism, via, references in zip(
+        mechanisms.column("mechanism"), mechanisms.column("via"), mechanisms.column("references"), strict=True
+    ):
+        assert isinstance(mechanism, URIRef)
+        bypass = site.answer(bypass_query, {"mechanism": str(mechanism)})
+        drugs = sorted(
+            {
+                (site.label(d), s)
+                for d, s in zip(bypass.column("drug"), bypass.column("status"), strict=True)
+                if d
+            },
+            key=lambda item: item[0].casefold(),
+        )
+        overcome = "; ".join(f"{name} ({status})" for name, status in drugs) or "nothing in the graph"
+        rows.append([site.cell(mechanism), site.cell(via), Cell(overcome), Cell(str(references or ""))])
+    return Table(["mechanism", "resists", "overcome by (stated / inferred)", "references"], rows)
+
+
+def example_values(query: QueryFile) -> dict[str, str]:
+    """The parameter values of the query's example command line."""
+    try:
+        words = shlex.split(query.example)
+    except ValueError:
+        return {}
+    values = {}
+    for flag, value in itertools.pairwise(words):
+        if flag in ("--param", "-p") and "=" in value:
+            key, _, text = value.partition("=")
+            values[key] = text
+    return values
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _external(iri: str) -> str | None:
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
+def _iri_of(href: str) -> str:
+    if href.startswith("/id/"):
+        return ID_SPACE + href[4:]
+    return ONTOLOGY_SPACE + href[len("/ontology/") :]
+
+
+__all__ = ["AmbiguousEntity", "Cell", "EntityPage", "Site", "Table", "UnknownEntity"]
