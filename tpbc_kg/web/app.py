@@ -348,8 +348,10 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
                 message=f"{text!r} names several entities:",
                 candidates=candidates,
             )
-        except (UnknownEntity, ResolutionError):
-            candidates = await run_in_threadpool(site.suggest, text)
+        except (UnknownEntity, ResolutionError) as error:
+            close = getattr(error, "suggestions", None) or []
+            candidates = await run_in_threadpool(site.named, close)
+            candidates += [c for c in await run_in_threadpool(site.suggest, text) if c not in candidates]
             return page(
                 "search.html",
                 404,

@@ -169,6 +169,18 @@ class Site:
                 break
         return out
 
+    def named(self, names: list[str]) -> list[dict[str, str]]:
+        """The pages of the entities these exact names resolve to (close names a resolver suggested)."""
+        out = []
+        for name in names:
+            key = " ".join(name.split()).casefold()
+            tier = next((t for t in self.index.tiers if key in t), {})
+            for node in sorted(tier.get(key, set()), key=str):
+                href = local_path(str(node))
+                if href:
+                    out.append({"name": name, "label": self.label(node), "href": href})
+        return out
+
     def _nodes_named(self, key: str) -> set[Node]:
         nodes: set[Node] = set()
         for tier in self.index.tiers:
@@ -244,7 +256,8 @@ class Site:
         for prop, template in REGISTRIES.items():
             for value in self.graph.objects(iri, prop):
                 text = str(value)
-                out.append((self.label(prop), text, template.format(quote(text, safe=":"))))
+                local = text if prop in (TPBC.hgncId, TPBC.nctId, TPBC.doi) else text.split(":", 1)[-1]
+                out.append((self.label(prop), text, template.format(quote(local, safe=":/"))))
         return sorted(out)
 
     def _links(self, iri: URIRef, outgoing: bool) -> list[tuple[str, list[Cell]]]:
