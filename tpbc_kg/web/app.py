@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from rdflib import URIRef
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -304,7 +305,9 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
 
     async def query_page(request: Request) -> Response:
         examples = [{"name": q.name, "question": q.question, "text": _editor_text(q)} for q in site.questions]
-        return page("query.html", title="SPARQL query", examples=examples, examples_json=json.dumps(examples))
+        return page(
+            "query.html", title="SPARQL query", examples=examples, examples_json=_script_json(examples)
+        )
 
     # --- entities -------------------------------------------------------------------------------------
 
@@ -492,6 +495,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
         )
     routes = [
         Route("/", home),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
         Route("/query", query_page),
         Route("/id/{name:path}", entity),
@@ -550,6 +554,12 @@ class _ForkPool:
             kind = "update" if is_update(request["query"]) else "syntax"
             return WorkerReply(b"", {"ok": False, "error": kind, "message": str(error)})
         return WorkerReply(b"".join(parts), {"ok": True, "kind": outcome.kind, "capped": outcome.capped})
+
+
+def _script_json(value: Any) -> Markup:
+    """JSON safe inside a <script> element: no character can close the element or start markup."""
+    text = json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
 
 
 def _draw(site: Site, kind: str, name: str) -> plot.Picture:
