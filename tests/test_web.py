@@ -19,10 +19,10 @@ from tpbc_kg.query import canned_queries
 from tpbc_kg.store import OxigraphStore, to_store
 
 pytest.importorskip("starlette")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from tpbc_kg.web.app import Settings, accepted, create_app  # noqa: E402
-from tpbc_kg.web.site import Site  # noqa: E402
+from tpbc_kg.web.app import Settings, accepted, create_app
+from tpbc_kg.web.site import Site
 
 KG = "https://w3id.org/tpbc-kg/id/"
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -237,7 +237,8 @@ def test_every_canned_question_has_a_page_with_its_form_and_sparql(client):
 
 def test_question_answers_from_its_form_with_labels_and_downloads(client):
     page = client.get("/questions/drugs-bypassing-resistance", params={"mechanism": "PTEN loss"}).text
-    assert 'href="/id/drug-everolimus" title="https://w3id.org/tpbc-kg/id/drug-everolimus">everolimus</a>' in page
+    link = 'href="/id/drug-everolimus" title="https://w3id.org/tpbc-kg/id/drug-everolimus">everolimus</a>'
+    assert link in page
     rows = list(
         csv.DictReader(
             io.StringIO(
