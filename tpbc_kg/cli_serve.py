@@ -81,7 +81,7 @@ def serve_command(
 
     folder = folder or default_store_folder()
     site = open_site(folder)
-    app = create_app(site, Settings(timeout, max_rows, workers, cors), folder)
+    app = create_app(site, Settings(timeout, max_rows, workers, cors, warm=True), folder)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"tpbc-kg: serving {len(site.store)} triples at http://{shown}:{port}/ "

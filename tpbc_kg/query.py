@@ -228,7 +228,8 @@ def canned_query(name: str) -> QueryFile:
 
 
 def run(graph: Graph, query: QueryFile, bindings: Mapping[str, Node] | None = None) -> Result:
-    return graph.query(query.text, initBindings=dict(bindings or {}))
+    """The query answered by rdflib; parsed once per text (rdflib spends ~60 ms parsing each time)."""
+    return graph.query(prepared_query(query.text), initBindings=dict(bindings or {}))
 
 
 # ------------------------------------------------------------------------------------------------------

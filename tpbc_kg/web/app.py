@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +92,8 @@ class Settings:
     max_rows: int = DEFAULT_MAX_ROWS
     workers: int = 2
     cors: bool = False
+    cached_pages: int = 4096
+    warm: bool = False
 
 
 def accepted(header: str | None) -> list[str]:
@@ -164,6 +168,32 @@ class _TooLarge(Exception):
     pass
 
 
+class PageCache:
+    """Rendered entity pages, least recently used dropped first. The store is read-only for the life of
+    the server, so a page once rendered stays true; rendering one costs tens of milliseconds."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: str) -> None:
+        if self.size <= 0:
+            return
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
 def create_app(site: Site, settings: Settings | None = None, location: Path | None = None) -> Starlette:
     """The application over site; with location (an on-disk store) ad-hoc SPARQL runs in worker
     processes that can be stopped, otherwise (tests on an in-memory store) in a forked child per query."""
@@ -173,6 +203,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
     )
     templates.globals["local_path"] = local_path
     state: dict[str, Any] = {"pool": None}
+    pages = PageCache(settings.cached_pages)
 
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context), status)
@@ -328,10 +359,15 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
         if fmt != "html":
             body = await run_in_threadpool(site.describe_rdf, iri, OX_FORMATS[fmt])
             return Response(body, media_type=GRAPH_MEDIA[fmt], headers={"Vary": "Accept"})
-        view = await run_in_threadpool(site.entity, URIRef(iri))
-        response = page("entity.html", title=view.label, e=view)
-        response.headers["Vary"] = "Accept"
-        return response
+        html = pages.get(iri)
+        if html is None:
+            html = await run_in_threadpool(render_entity, iri)
+            pages.put(iri, html)
+        return HTMLResponse(html, headers={"Vary": "Accept"})
+
+    def render_entity(iri: str) -> str:
+        view = site.entity(URIRef(iri))
+        return templates.get_template("entity.html").render(title=view.label, e=view)
 
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "").strip()[:200]
@@ -472,6 +508,8 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
         return page("home.html", title="tpbc-kg", questions=site.questions, triples=len(site.store))
 
     async def startup() -> None:
+        if settings.warm:
+            threading.Thread(target=site.warm, name="tpbc-kg-warm", daemon=True).start()
         if location is not None:
             pool = WorkerPool(location, settings.workers)
             await pool.start()

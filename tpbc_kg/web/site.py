@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 import shlex
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -113,6 +114,11 @@ class Site:
         self.store = store
         self.graph = graph
         self.location = location
+        self.rdflib_lock = threading.Lock()
+        self._choices: dict[str, list[str]] = {}
+        self._overcome: dict[URIRef, list[tuple[str, str]]] = {}
+        self._answers: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], QueryResult] = OrderedDict()
+        self._answers_lock = threading.Lock()
 
     @cached_property
     def names(self) -> Graph:
@@ -197,7 +203,19 @@ class Site:
     # --- questions ---------------------------------------------------------------------------------
 
     def answer(self, query: QueryFile, values: dict[str, str]) -> QueryResult:
-        return execute(self.store, query, values)
+        """The canned query's answer, remembered (the store is read-only while the site lives; a few
+        questions, such as the pathway reasoning of drugs-bypassing-resistance, take seconds)."""
+        key = (query.name, tuple(sorted(values.items())))
+        with self._answers_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        result = execute(self.store, query, values)
+        with self._answers_lock:
+            self._answers[key] = result
+            while len(self._answers) > 4096:
+                self._answers.popitem(last=False)
+        return result
 
     def table(self, result: QueryResult) -> Table:
         rows = []
@@ -215,11 +233,14 @@ class Site:
         """Names a parameter of this type accepts, for the form's suggestions."""
         from tpbc_kg.query import LITERAL_TYPES
 
-        if type_name in LITERAL_TYPES:
+        if type_name in LITERAL_TYPES or type_name == "Entity" or type_name == "IRI":
             return []
-        allowed, _ = typed_index(self.names, type_name)
-        nodes = allowed if allowed is not None else set()
-        return sorted({self.label(n) for n in nodes if isinstance(n, URIRef)}, key=str.casefold)[:limit]
+        if type_name not in self._choices:
+            allowed, _ = typed_index(self.names, type_name)
+            nodes = allowed if allowed is not None else set()
+            labels = {self.label(n) for n in nodes if isinstance(n, URIRef)}
+            self._choices[type_name] = sorted(labels, key=str.casefold)[:limit]
+        return self._choices[type_name]
 
     # --- entity pages ------------------------------------------------------------------------------
 
@@ -228,7 +249,8 @@ class Site:
         return set(self.names.objects(iri, RDF.type))
 
     def entity(self, iri: URIRef) -> EntityPage:
-        report = show.describe(self.graph, iri)
+        with self.rdflib_lock:  # rdflib's SPARQL parser (pyparsing) is not thread-safe
+            report = show.describe(self.graph, iri)
         asserted = set(self.graph.objects(iri, RDF.type))
         classes = sorted(
             ((self.cell(t), t not in asserted) for t in self.types(iri) | asserted if isinstance(t, URIRef)),
@@ -330,6 +352,26 @@ class Site:
             f"/questions/resistance-mechanisms-for-drug?drug={_quote(str(drug))}",
         )
 
+    def overcome_by(self, mechanism: URIRef) -> list[tuple[str, str]]:
+        """(drug label, stated|inferred) for the drugs that overcome mechanism; remembered, because the
+        pathway reasoning behind the inferred ones takes a few hundred milliseconds per mechanism."""
+        if mechanism not in self._overcome:
+            bypass = self.answer(canned_query("drugs-bypassing-resistance"), {"mechanism": str(mechanism)})
+            pairs = zip(bypass.column("drug"), bypass.column("status"), strict=True)
+            found = {(self.label(d), str(s)) for d, s in pairs if d is not None}
+            self._overcome[mechanism] = sorted(found, key=lambda item: item[0].casefold())
+        return self._overcome[mechanism]
+
+    def warm(self) -> None:
+        """Answer the slow parts of the pages once, in the background, before users ask."""
+        mechanisms = self.store.select(
+            "SELECT DISTINCT ?m WHERE { ?m a ?c . ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
+            "<https://w3id.org/tpbc-kg/ontology#ResistanceMechanism> }"
+        )[1]
+        for (mechanism,) in mechanisms:
+            if isinstance(mechanism, URIRef):
+                self.overcome_by(mechanism)
+
     def describe_rdf(self, iri: str, fmt: ox.RdfFormat) -> bytes:
         """The entity's own triples (and those pointing at it) in an RDF format."""
         node = ox.NamedNode(iri)
@@ -347,21 +389,12 @@ class Site:
 
 def resistance_table(site: Site, drug: URIRef) -> Table:
     mechanisms = site.answer(canned_query("resistance-mechanisms-for-drug"), {"drug": str(drug)})
-    bypass_query = canned_query("drugs-bypassing-resistance")
     rows = []
     for mechanism, via, references in zip(
         mechanisms.column("mechanism"), mechanisms.column("via"), mechanisms.column("references"), strict=True
     ):
         assert isinstance(mechanism, URIRef)
-        bypass = site.answer(bypass_query, {"mechanism": str(mechanism)})
-        drugs = sorted(
-            {
-                (site.label(d), s)
-                for d, s in zip(bypass.column("drug"), bypass.column("status"), strict=True)
-                if d
-            },
-            key=lambda item: item[0].casefold(),
-        )
+        drugs = site.overcome_by(mechanism)
         overcome = "; ".join(f"{name} ({status})" for name, status in drugs) or "nothing in the graph"
         rows.append([site.cell(mechanism), site.cell(via), Cell(overcome), Cell(str(references or ""))])
     return Table(["mechanism", "resists", "overcome by (stated / inferred)", "references"], rows)
