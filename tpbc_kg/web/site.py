@@ -162,12 +162,13 @@ class Site:
             for node in self._nodes_named(name_key):
                 href = local_path(str(node))
                 if href:
-                    own = self.label(node).casefold().startswith(key)
-                    found.append((0 if own else 1 if position == 0 else 2, display, href))
-        found.sort(key=lambda item: (item[0], len(item[1]), item[1].casefold()))
+                    label = self.label(node)
+                    own = label.casefold().startswith(key)
+                    found.append((0 if own else 1 if position == 0 else 2, len(label), display, href))
+        found.sort(key=lambda item: (item[0], item[1], item[2].casefold()))
         seen: set[str] = set()
         out = []
-        for _, display, href in found:
+        for _, _, display, href in found:
             if href not in seen:
                 seen.add(href)
                 out.append({"name": display, "label": self.label(URIRef(_iri_of(href))), "href": href})
