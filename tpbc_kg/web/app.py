@@ -345,13 +345,16 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
     async def entity(request: Request) -> Response:
         kind = "id" if request.url.path.startswith("/id/") else "ontology"
         iri = iri_for_path(kind, request.path_params["name"])
+        fmt = negotiate(request.headers.get("accept"), {"text/html": "html", **GRAPH_TYPES}, "html")
+        cached = pages.get(iri) if fmt == "html" else None
+        if cached is not None:
+            return HTMLResponse(cached, headers={"Vary": "Accept"})
         try:
             node = ox.NamedNode(iri)
         except ValueError:
             return error_page(400, f"not an IRI: {iri}", request)
         if not await run_in_threadpool(site.exists, node.value):
             return error_page(404, f"the graph says nothing about {iri}; try the search box", request)
-        fmt = negotiate(request.headers.get("accept"), {"text/html": "html", **GRAPH_TYPES}, "html")
         if fmt is None:
             return PlainTextResponse(
                 "ask for text/html, text/turtle, application/n-triples or application/ld+json\n", 406
@@ -359,10 +362,8 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
         if fmt != "html":
             body = await run_in_threadpool(site.describe_rdf, iri, OX_FORMATS[fmt])
             return Response(body, media_type=GRAPH_MEDIA[fmt], headers={"Vary": "Accept"})
-        html = pages.get(iri)
-        if html is None:
-            html = await run_in_threadpool(render_entity, iri)
-            pages.put(iri, html)
+        html = await run_in_threadpool(render_entity, iri)
+        pages.put(iri, html)
         return HTMLResponse(html, headers={"Vary": "Accept"})
 
     def render_entity(iri: str) -> str:
