@@ -123,3 +123,18 @@ def test_plot_resistance_shows_what_overcomes_each_mechanism(runner, tmp_path):
     rows = {r["mechanism"]: r["overcome by"] for r in csv.DictReader(io.StringIO(result.stdout))}
     assert "everolimus (stated)" in rows["PTEN loss"]
     assert "PTEN loss" in target.read_text()
+
+
+def test_serve_refuses_a_port_in_use(main, capsys):
+    import socket
+
+    from tpbc_kg.cli_serve import SERVE_COMMAND
+
+    if SERVE_COMMAND.name not in cli_module.cli.commands:
+        cli_module.cli.add_command(SERVE_COMMAND)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == EXIT_BAD_INPUT
+    assert "choose another with --port" in capsys.readouterr().err

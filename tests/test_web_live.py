@@ -19,6 +19,9 @@ from click.testing import CliRunner
 
 from tpbc_kg.cli_query import SPARQL_COMMAND
 
+# One server per run: keep this module's tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("web-live")
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "output" / "screenshots"
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -79,6 +79,7 @@ def serve_command(
 
     from tpbc_kg.web.app import Settings, create_app
 
+    _check_address(host, port)
     folder = folder or default_store_folder()
     site = open_site(folder)
     app = create_app(site, Settings(timeout, max_rows, workers, cors, warm=True), folder)
@@ -89,6 +90,26 @@ def serve_command(
         err=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_address(host: str, port: int) -> None:
+    """A port in use or an address not of this machine is bad input, said before the store is built."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise click.BadParameter(f"{host}: {error.strerror}", param_hint="--host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.BadParameter(
+                f"cannot listen on {host}:{port} ({error.strerror}); choose another with --port",
+                param_hint="--port",
+            ) from None
 
 
 @click.command("plot")
