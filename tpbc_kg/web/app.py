@@ -205,6 +205,11 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
     state: dict[str, Any] = {"pool": None}
     pages = PageCache(settings.cached_pages)
 
+    def triples() -> int:
+        if "triples" not in state:
+            state["triples"] = len(site.store)
+        return state["triples"]
+
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context), status)
 
@@ -305,21 +310,25 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
   sd:endpoint <{endpoint}> ;
   sd:supportedLanguage sd:SPARQL11Query ;
   sd:resultFormat {formats.replace(" ", ", ")} ;
-  sd:feature sd:BasicFederatedQuery ;
   sd:defaultDataset [ a sd:Dataset ;
-    sd:defaultGraph [ a sd:Graph ; void:triples {len(site.store)} ] ] .
-""".replace("  sd:feature sd:BasicFederatedQuery ;\n", "")
+    sd:defaultGraph [ a sd:Graph ; void:triples {triples()} ] ] .
+"""
 
-    async def void(request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
+    def class_partitions() -> str:
         classes = site.store.store.query(
             "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
         )
-        partitions = " ,\n    ".join(
+        return " ,\n    ".join(
             f"[ void:class <{row['c'].value}> ; void:entities {row['n'].value} ]"
             for row in classes
             if isinstance(row["c"], ox.NamedNode)
         )
+
+    async def void(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        if "partitions" not in state:  # the store does not change while the server runs
+            state["partitions"] = await run_in_threadpool(class_partitions)
+        partitions = state["partitions"]
         body = f"""@prefix void: <http://rdfs.org/ns/void#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 <{base}/.well-known/void#tpbc-kg> a void:Dataset ;
@@ -328,7 +337,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
   void:uriSpace "https://w3id.org/tpbc-kg/id/" ;
   void:vocabulary <https://w3id.org/tpbc-kg/ontology#> ;
   void:exampleResource <https://w3id.org/tpbc-kg/id/drug-trastuzumab> ;
-  void:triples {len(site.store)} ;
+  void:triples {triples()} ;
   void:classPartition
     {partitions} .
 """
@@ -506,7 +515,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
         )
 
     async def home(request: Request) -> Response:
-        return page("home.html", title="tpbc-kg", questions=site.questions, triples=len(site.store))
+        return page("home.html", title="tpbc-kg", questions=site.questions, triples=triples())
 
     async def startup() -> None:
         if settings.warm:
