@@ -77,7 +77,7 @@ def _answer(store: QueryStore, query: str, **values: str) -> QueryResult:
 # ------------------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Point:
     group: str  # the endpoint (for a trial) or the trial (for an endpoint)
     label: str  # the arm
@@ -91,7 +91,7 @@ def _forest(title: str, points: list[Point], columns: list[str], rows: list[list
     reference written beside it."""
     plt = _pyplot()
     by_unit: dict[str, list[Point]] = defaultdict(list)
-    for point in points:
+    for point in dict.fromkeys(points):  # one dot per arm, value and reference (settings repeat rows)
         by_unit[point.unit].append(point)
     if not by_unit:
         figure, axis = plt.subplots(figsize=(7, 1.2))
@@ -153,6 +153,10 @@ def endpoint_across_trials(store: QueryStore, endpoint: str) -> Picture:
         record = dict(zip(result.vars, row, strict=True))
         title = f"{_text(names, record['endpoint'])} across trials"
         trial, arm, unit = (_text(names, record[k]) for k in ("trial", "arm", "unit"))
+        if record["detail"] is not None:
+            arm += f" ({_text(names, record['detail'])})"
+        if record["timepoint_years"] is not None:
+            arm += f" at {_text(names, record['timepoint_years'])} y"
         reference = _text(names, record["reference"])
         rows.append(
             [trial, arm, _text(names, record["setting"]), _text(names, record["value"]), unit, reference]
@@ -199,24 +203,23 @@ def pathway(store: QueryStore, name: str) -> Picture:
     crosstalk = _answer(store, "er-her2-crosstalk")
     cross_rows = [dict(zip(crosstalk.vars, r, strict=True)) for r in crosstalk.rows]
     positions = _layout(steps)
-    figure, (axis, cross_axis) = plt.subplots(
-        1,
-        2,
-        figsize=(12, max(4, 0.8 * (max((p[1] for p in positions.values()), default=1) + 2))),
-        gridspec_kw={"width_ratios": [3, 2]},
-    )
-    _draw_graph(axis, positions, edges, names)
-    axis.set_title(f"{title}: members in signal order", loc="left", fontsize=11)
-    cross_nodes: dict[Node, float] = {}
+    cross_nodes: set[Node] = set()
     cross_edges = []
     for record in cross_rows:
-        cross_nodes.setdefault(record["source"], 0)
-        cross_nodes.setdefault(record["target"], 1)
+        cross_nodes |= {record["source"], record["target"]}
         cross_edges.append((record["source"], str(record["relation"]), record["target"]))
         rows.append(
             ["crosstalk", *(_text(names, record[k]) for k in ("source", "relation", "target", "reference"))]
         )
-    _draw_graph(cross_axis, _layout(cross_nodes), cross_edges, names)
+    depth = max((-p[1] for p in positions.values()), default=1) + 2
+    figure, (axis, cross_axis) = plt.subplots(
+        2, 1, figsize=(12, 0.8 * depth + 12), gridspec_kw={"height_ratios": [0.8 * depth, 12]}
+    )
+    _draw_graph(axis, positions, edges, names)
+    axis.set_title(f"{title}: members in signal order", loc="left", fontsize=11)
+    _draw_graph(
+        cross_axis, _circle(sorted(cross_nodes, key=lambda n: _text(names, n).casefold())), cross_edges, names
+    )
     cross_axis.set_title("ER–HER2 crosstalk", loc="left", fontsize=11)
     legend = [
         plt.Line2D([], [], color="#2e7d32", label="activates (dashed: up-regulates, dotted: phosphorylates)"),
@@ -237,6 +240,17 @@ def _layout(steps: dict[Node, float]) -> dict[Node, tuple[float, float]]:
     for i, node in enumerate(others):
         positions[node] = (1.0 + (i % 2) * 0.9, -float(i // 2) - 0.5)
     return positions
+
+
+def _circle(nodes: list[Node]) -> dict[Node, tuple[float, float]]:
+    """Nodes on an ellipse in label order: a network without a signal order (the crosstalk)."""
+    import math
+
+    count = max(len(nodes), 1)
+    return {
+        node: (3.0 * math.cos(2 * math.pi * i / count), 2.6 * math.sin(2 * math.pi * i / count))
+        for i, node in enumerate(nodes)
+    }
 
 
 def _draw_graph(axis, positions, edges, names: Graph) -> None:
