@@ -382,7 +382,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
     async def search(request: Request) -> Response:
         text = request.query_params.get("q", "").strip()[:200]
         if not text:
-            return page("search.html", title="Search", q="", message=None, candidates=[])
+            return page("search.html", title="Search", search_text="", message=None, candidates=[])
         try:
             node = await run_in_threadpool(site.resolve, text)
         except AmbiguousEntity as error:
@@ -393,7 +393,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
             return page(
                 "search.html",
                 title="Search",
-                q=text,
+                search_text=text,
                 message=f"{text!r} names several entities:",
                 candidates=candidates,
             )
@@ -405,14 +405,19 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
                 "search.html",
                 404,
                 title="Search",
-                q=text,
+                search_text=text,
                 message=f"nothing is called {text!r}" + ("; did you mean:" if candidates else ""),
                 candidates=candidates,
             )
         href = local_path(str(node))
         if href is None:
             return page(
-                "search.html", 404, title="Search", q=text, message=f"{node} has no page here", candidates=[]
+                "search.html",
+                404,
+                title="Search",
+                search_text=text,
+                message=f"{node} has no page here",
+                candidates=[],
             )
         return RedirectResponse(href, 303)
 
