@@ -383,13 +383,19 @@ class Site:
             self._overcome[mechanism] = sorted(found, key=lambda item: item[0].casefold())
         return self._overcome[mechanism]
 
-    def warm(self) -> None:
-        """Answer the slow parts of the pages once, in the background, before users ask."""
+    def warm(self, budget: float = 60.0) -> None:
+        """Answer the slow parts of the pages once, in the background, before users ask; for at most
+        budget seconds (on a large graph the rest is answered when first asked)."""
+        import time
+
+        deadline = time.monotonic() + budget
         mechanisms = self.store.select(
             "SELECT DISTINCT ?m WHERE { ?m a ?c . ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
             "<https://w3id.org/tpbc-kg/ontology#ResistanceMechanism> }"
         )[1]
         for (mechanism,) in mechanisms:
+            if time.monotonic() > deadline:
+                return
             if isinstance(mechanism, URIRef):
                 self.overcome_by(mechanism)
 
