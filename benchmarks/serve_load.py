@@ -120,18 +120,20 @@ def serve_file(data: Path, port: int, folder: Path, workers: int) -> None:
     gc.collect()
     store = OxigraphStore(ox.Store.read_only(str(folder)), prefix_map(), folder)
     graph = Graph().parse(str(data))
-    app = create_app(Site(store, graph, folder), Settings(workers=workers), folder)
+    app = create_app(Site(store, graph, folder), Settings(workers=workers, warm=True), folder)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def targets(port: int) -> tuple[list[str], list[str], list[str]]:
     """(entity page paths, question page paths, SPARQL by-IRI request paths) to cycle through."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    query = (
-        'SELECT DISTINCT ?s WHERE { ?s a ?c FILTER(STRSTARTS(STR(?s), "' + KG + '")) } ORDER BY ?s LIMIT 500'
-    )
+    query = 'SELECT DISTINCT ?s WHERE { ?s a ?c FILTER(STRSTARTS(STR(?s), "' + KG + '")) } LIMIT 500'
     connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
-    bindings = json.loads(connection.getresponse().read())["results"]["bindings"]
+    response = connection.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise SystemExit(f"listing entities failed: {response.status} {body[:300]!r}")
+    bindings = json.loads(body)["results"]["bindings"]
     iris = [b["s"]["value"] for b in bindings]
     entities = ["/id/" + iri[len(KG) :] for iri in iris]
     sparql = [
