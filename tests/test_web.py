@@ -13,10 +13,9 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from tpbc_kg import api
-from tpbc_kg.load import prefix_map
+from tpbc_kg.kb import in_memory
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.query import canned_queries
-from tpbc_kg.store import OxigraphStore, to_store
 
 pytest.importorskip("starlette")
 from starlette.testclient import TestClient
@@ -293,7 +292,7 @@ def test_labels_are_html_escaped():
     everolimus = URIRef(KG + "drug-everolimus")
     graph.add((everolimus, SKOS.altLabel, Literal(hostile)))
     graph.add((URIRef(KG + "gene-MTOR"), RDFS.label, Literal(hostile)))
-    site = Site(OxigraphStore(to_store(graph), prefix_map()), graph)
+    site = Site(in_memory(graph, Graph()), graph)
     with TestClient(create_app(site, Settings())) as client:
         for url in ("/id/drug-everolimus", "/id/gene-MTOR", f"/search?q={hostile}"):
             page = client.get(url).text

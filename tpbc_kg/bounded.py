@@ -38,8 +38,11 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import BNode, Node
 
-from tpbc_kg.formats import FORMATS, Labeller, _csv_value, json_term, render, tsv_term
-from tpbc_kg.store import MemoryStore, OxigraphStore, QueryStore, Row, to_oxigraph, to_rdflib
+from tpbc_kg.errors import UserError
+from tpbc_kg.formats import FORMATS, Labeller, render, tsv_term
+from tpbc_kg.kb import KnowledgeBase
+from tpbc_kg.store import MemoryStore, OxigraphStore, QueryStore, Row
+from tpbc_kg.terms import to_oxigraph, to_rdflib
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds a query may run (`sparql --timeout`, `serve --timeout`)."""
@@ -56,9 +59,10 @@ GRAPH_FORMATS = {
 """RDF formats for CONSTRUCT and DESCRIBE answers."""
 
 _CHUNK = 1 << 16
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-class QueryTimeout(ValueError):
+class QueryTimeout(UserError, ValueError):
     """The query ran past its time limit and was stopped."""
 
     def __init__(self, seconds: float, option: str = "--timeout") -> None:
@@ -69,7 +73,7 @@ class QueryTimeout(ValueError):
         self.seconds = seconds
 
 
-class ReadOnlyError(ValueError):
+class ReadOnlyError(UserError, ValueError):
     """A SPARQL update (INSERT, DELETE, LOAD, CLEAR, DROP ...) sent to a read-only query interface."""
 
     def __init__(self, where: str = "<query>", who: str = "`sparql`") -> None:
@@ -79,7 +83,7 @@ class ReadOnlyError(ValueError):
         )
 
 
-class QueryFailed(ValueError):
+class QueryFailed(UserError, ValueError):
     """The engine refused or failed to evaluate the query (the message is the engine's)."""
 
 
@@ -173,9 +177,12 @@ def evaluate(store: QueryStore | ox.Store, text: str, prefixes: dict[str, str]) 
     """Start evaluating the query; rows and triples are produced as they are read."""
     if isinstance(store, OxigraphStore):
         store = store.store
-    if isinstance(store, ox.Store):
+    if isinstance(store, KnowledgeBase | ox.Store):
         try:
-            result = store.query(text, prefixes=prefixes)
+            if isinstance(store, KnowledgeBase):  # its dataset: asserted ∪ inferred, or asserted only
+                result = store.query(text)
+            else:
+                result = store.query(text, prefixes=prefixes)
         except SyntaxError as error:
             raise QueryFailed(f"SPARQL syntax error: {error}") from None
         if isinstance(result, ox.QueryBoolean):
@@ -208,6 +215,31 @@ def _capped(items: Iterator[Any], max_rows: int, outcome: Outcome) -> Iterator[A
 # ------------------------------------------------------------------------------------------------------
 # Writers: each writes rows to a binary stream as they come
 # ------------------------------------------------------------------------------------------------------
+
+
+def json_term(term: Node) -> dict[str, str]:
+    """One RDF term as a SPARQL 1.1 JSON results binding object."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        binding = {"type": "literal", "value": str(term)}
+        if term.language:
+            binding["xml:lang"] = term.language
+        elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            binding["datatype"] = str(term.datatype)
+        return binding
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _csv_value(term: Node | None) -> str:
+    """One term as SPARQL 1.1 CSV results write it: IRIs bare, literals without tags."""
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
 
 
 def _write_json(out: BinaryIO, variables: list[str], rows: Iterable[Row]) -> None:
@@ -248,7 +280,7 @@ def xml_term(term: Node) -> str:
         attrs = ""
         if term.language:
             attrs = f" xml:lang={quoteattr(term.language)}"
-        elif term.datatype is not None and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
             attrs = f" datatype={quoteattr(str(term.datatype))}"
         return f"<literal{attrs}>{xml_escape(str(term))}</literal>"
     raise TypeError(f"not an RDF term: {term!r}")
@@ -327,6 +359,13 @@ def write_answer(
 
 def _child_store(store: QueryStore) -> QueryStore | ox.Store:
     """What the child queries: an on-disk store reopened read-only, anything in memory as inherited."""
+    if isinstance(store, KnowledgeBase) and store.location is not None:
+        from tpbc_kg.build import DATA_FOLDER
+
+        reopened = ox.Store.read_only(str(store.location / DATA_FOLDER))
+        return KnowledgeBase(
+            reopened, location=store.location, manifest=store.manifest, asserted_only=store.asserted_only
+        )
     if isinstance(store, OxigraphStore) and store.location is not None:
         return ox.Store.read_only(str(store.location))
     return store
@@ -480,7 +519,9 @@ def _end(raw: BinaryIO, status: dict[str, Any]) -> None:
     raw.flush()
 
 
-def answer_request(store: ox.Store, request: dict[str, Any], prefixes: dict[str, str], raw: BinaryIO) -> None:
+def answer_request(
+    store: KnowledgeBase | ox.Store, request: dict[str, Any], prefixes: dict[str, str], raw: BinaryIO
+) -> None:
     """One request of the worker protocol, answered on raw."""
     text = request["query"]
     if mentions_service(text):
@@ -506,9 +547,10 @@ def answer_request(store: ox.Store, request: dict[str, Any], prefixes: dict[str,
 
 def serve_worker(location: str) -> None:
     """Answer requests from standard input until it closes, on the store at location opened read-only."""
+    from tpbc_kg.kb import open_kb
     from tpbc_kg.load import prefix_map
 
-    store = ox.Store.read_only(location)
+    store = open_kb(location, say=None)  # a build folder: opened read-only as it is
     prefixes = prefix_map()
     raw = sys.stdout.buffer
     raw.write(FRAME.pack(b"R", 0))  # ready

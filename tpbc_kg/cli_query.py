@@ -2,7 +2,7 @@
 
 Each is a standalone click.Command (QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND) that the main group
 attaches with `cli.add_command`. Failures raise the exceptions `tpbc_kg.cli.main` maps to exit code 2
-(click usage errors, tpbc_kg.load.InputError, tpbc_kg.resolve.ResolutionError subclasses, ValueError),
+(click usage errors and tpbc_kg.errors.UserError subclasses: InputError, ResolutionError, ...),
 so the commands hold no exit-code logic of their own.
 """
 
@@ -19,7 +19,6 @@ from tpbc_kg.bounded import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, GRAPH_FORMATS, ch
 from tpbc_kg.formats import FORMATS, render, terminal_width
 from tpbc_kg.load import InputError, prefix_map
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller
-from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
 
@@ -38,13 +37,18 @@ _width_option = click.option(
 store_option = click.option(
     "--store",
     "store",
-    default=DEFAULT_STORE,
-    show_default=True,
-    metavar="oxigraph|memory|DIR",
+    default=None,
+    metavar="DIR|memory|oxigraph",
     envvar="TPBC_KG_STORE",
-    help="Where the query runs: oxigraph (in memory), memory (rdflib's engine) or a folder holding a "
-    "persistent Oxigraph store (built on first use, rebuilt when the curated modules change). "
-    "Default from TPBC_KG_STORE.",
+    help="The folder of the compiled knowledge base (default: TPBC_KG_STORE, else the user's cache "
+    "folder; built on first use and whenever the sources change), or memory (rdflib's engine, the "
+    "reference) or oxigraph (a private in-memory copy).",
+)
+asserted_only_option = click.option(
+    "--asserted-only",
+    is_flag=True,
+    help="Query the curated triples alone; by default queries see the asserted and the inferred triples "
+    "(so ?x a tpbc:Drug finds drugs curated under any subclass).",
 )
 
 
@@ -98,14 +102,17 @@ def queries_command(width: int | None) -> None:
 @_format_option
 @_width_option
 @store_option
-def query_command(name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str) -> None:
+@asserted_only_option
+def query_command(
+    name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str | None, asserted_only: bool
+) -> None:
     """Answer the canned query NAME (see `tpbc-kg queries`), for example:
 
     tpbc-kg query drugs-bypassing-resistance --param mechanism="PTEN loss"
     """
     values = parse_params(params)
     query = canned_query(name)
-    source = api.query_store(store)
+    source = api.query_store(store, asserted_only)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
 
@@ -160,8 +167,15 @@ _SPARQL_FORMATS = (*FORMATS, "xml", *GRAPH_FORMATS)
     metavar="N",
     help="Write at most N rows (or triples); a note on standard error says when more exist (0: no cap).",
 )
+@asserted_only_option
 def sparql_command(
-    query_or_file: str, fmt: str | None, width: int | None, store: str, timeout: float, max_rows: int
+    query_or_file: str,
+    fmt: str | None,
+    width: int | None,
+    store: str | None,
+    timeout: float,
+    max_rows: int,
+    asserted_only: bool,
 ) -> None:
     """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph, read-only,
     under a time limit and a row cap. The prefixes tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and
@@ -170,7 +184,7 @@ def sparql_command(
     text, where = read_query_argument(query_or_file)
     kind = check_query(text, where)
     select_format, graph_format = _formats_for(kind, fmt)
-    source = api.query_store(store)
+    source = api.query_store(store, asserted_only)
     label = labeller(source.names()) if select_format in ("table", "markdown") else None
     outcome = run_bounded(
         source,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import os
 from pathlib import Path
 
 import click
@@ -12,30 +10,14 @@ from tpbc_kg.bounded import DEFAULT_TIMEOUT
 from tpbc_kg.load import InputError
 
 
-def default_store_folder() -> Path:
-    """Where `serve` keeps its on-disk store unless told: TPBC_KG_STORE when it names a folder, else the
-    user's cache folder (built on first start, rebuilt when the curated modules change)."""
-    env = os.environ.get("TPBC_KG_STORE")
-    if env and env not in ("oxigraph", "memory"):
-        return Path(env)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "tpbc-kg" / "store"
-
-
-def open_site(folder: Path):
-    """Build (if needed) the on-disk store, then open it read-only: the server never writes."""
-    import pyoxigraph as ox
-
+def open_site(folder: Path | None):
+    """The knowledge base (built first if its sources changed) opened read-only, and the curated graph
+    for `show`'s report: the server never writes."""
     from tpbc_kg import api
-    from tpbc_kg.load import prefix_map
-    from tpbc_kg.store import OxigraphStore
     from tpbc_kg.web.site import Site
 
-    writer = api.store_for(folder)  # builds or checks the fingerprint
-    del writer
-    gc.collect()  # closes the read-write handle before the read-only ones open
-    store = OxigraphStore(ox.Store.read_only(str(folder)), prefix_map(), folder)
-    return Site(store, api.bundled_graph(), folder)
+    kb = api.knowledge_base(folder)
+    return Site(kb, api.bundled_graph(), kb.location)
 
 
 @click.command("serve")
@@ -46,7 +28,7 @@ def open_site(folder: Path):
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of the on-disk store the server reads (default: TPBC_KG_STORE or ~/.cache/tpbc-kg/store).",
+    help="The knowledge base's folder (default: TPBC_KG_STORE, else the user's cache folder).",
 )
 @click.option(
     "--timeout",
@@ -80,9 +62,8 @@ def serve_command(
     from tpbc_kg.web.app import Settings, create_app
 
     _check_address(host, port)
-    folder = folder or default_store_folder()
     site = open_site(folder)
-    app = create_app(site, Settings(timeout, max_rows, workers, cors, warm=True), folder)
+    app = create_app(site, Settings(timeout, max_rows, workers, cors, warm=True), site.location)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"tpbc-kg: serving {len(site.store)} triples at http://{shown}:{port}/ "

@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
-from tpbc_kg.query import QueryFile, read_query_file, run
+from tpbc_kg.query import QueryFile, read_query_file, select_rows
 
 _HIDDEN = {
     RDF.type,
@@ -108,8 +108,10 @@ class EntityReport:
     outcomes: list[OutcomeView] = field(default_factory=list)
 
 
-def label(graph: Graph, node: Node) -> str:
-    """A readable name for any node or literal."""
+def label(graph: Graph, node: Node | None) -> str:
+    """A readable name for any node or literal ("" for none)."""
+    if node is None:
+        return ""
     if isinstance(node, Literal):
         value = node.toPython()
         if isinstance(value, Decimal):
@@ -163,7 +165,7 @@ def claims_query() -> QueryFile:
 
 
 def _claims(graph: Graph, iri: URIRef) -> list[ClaimView]:
-    return claim_views(graph, run(graph, claims_query(), {"entity": iri}))
+    return claim_views(graph, select_rows(graph, claims_query(), {"entity": iri}))
 
 
 def claim_views(graph: Graph, answer: Iterable[Any]) -> list[ClaimView]:
@@ -220,7 +222,7 @@ def _citation_order(text: str) -> tuple[int, str]:
 def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
     query = read_query_file(queries_dir() / "show" / "drug-trials.rq")
     arms: dict[Node, list[str]] = defaultdict(list)
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         arm_name = graph.value(row.arm, TPBC.armLabel)
         regimen = label(graph, row.regimen)
         arms[row.study].append(f"{arm_name}: {regimen}" if arm_name else regimen)
@@ -229,7 +231,7 @@ def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
             StudyView(
                 label=label(graph, study),
                 arms=sorted(set(names)),
-                sample_sizes=sorted(int(n) for n in graph.objects(study, TPBC.sampleSize)),
+                sample_sizes=sorted(int(str(n)) for n in graph.objects(study, TPBC.sampleSize)),
             )
             for study, names in arms.items()
         ),
@@ -253,7 +255,7 @@ def _statement_citations(graph: Graph, subject: Node, predicate: URIRef, obj: No
 def _resistance(graph: Graph, drug: URIRef) -> list[MechanismView]:
     query = read_query_file(queries_dir() / "show" / "drug-resistance.rq")
     views = []
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         predicate = TPBC.confersResistanceTo if row.via == drug else TPBC.confersResistanceToClass
         scope = "drug" if row.via == drug else ("any" if row.via == TPBC.Drug else "class")
         views.append(
@@ -289,7 +291,7 @@ def _outcomes(graph: Graph, study: URIRef) -> list[OutcomeView]:
             OutcomeView(
                 arm=arm_text,
                 endpoint=endpoint,
-                value=f"{label(graph, value)} {label(graph, unit)}" if value is not None else "-",
+                value=f"{label(graph, value)} {label(graph, unit)}".strip() if value is not None else "-",
                 citations=sorted(
                     (citation(graph, r) for r in graph.objects(outcome, TPBC.supportedBy)),
                     key=_citation_order,

@@ -315,7 +315,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
 """
 
     def class_partitions() -> str:
-        classes = site.store.store.query(
+        classes = site.store.query(
             "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
         )
         return " ,\n    ".join(

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 from rdflib.term import BNode, Node
 
 from tpbc_kg import show
+from tpbc_kg.kb import KnowledgeBase
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.query import (
     QueryFile,
@@ -30,11 +31,9 @@ from tpbc_kg.query import (
     canned_query,
     execute,
     label_of,
-    name_index,
-    typed_index,
+    normalise_rows,
 )
 from tpbc_kg.resolve import AmbiguousEntity, UnknownEntity
-from tpbc_kg.store import OxigraphStore
 
 ID_SPACE = "https://w3id.org/tpbc-kg/id/"
 ONTOLOGY_SPACE = "https://w3id.org/tpbc-kg/ontology#"
@@ -111,13 +110,14 @@ class EntityPage:
 class Site:
     """The data behind the pages, over one read-only store and the asserted graph."""
 
-    def __init__(self, store: OxigraphStore, graph: Graph, location: Path | None = None) -> None:
+    def __init__(self, store: KnowledgeBase, graph: Graph, location: Path | None = None) -> None:
         self.store = store
         self.graph = graph
         self.location = location
         self.rdflib_lock = threading.Lock()
         self._choices: dict[str, list[str]] = {}
-        self._overcome: dict[URIRef, list[tuple[str, str]]] = {}
+        self._bypass: QueryResult | None = None
+        self._bypass_lock = threading.Lock()
         self._answers: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], QueryResult] = OrderedDict()
         self._answers_lock = threading.Lock()
 
@@ -127,7 +127,7 @@ class Site:
 
     @cached_property
     def index(self) -> Any:
-        return name_index(self.names)
+        return self.names.index
 
     @cached_property
     def questions(self) -> list[QueryFile]:
@@ -143,7 +143,7 @@ class Site:
             return Cell(self.label(node), local_path(str(node)) or _external(str(node)), str(node))
         if isinstance(node, BNode):
             return Cell(f"_:{node}")
-        return Cell(show.label(self.names, node))
+        return Cell(show.label(self.graph, node))
 
     # --- names ------------------------------------------------------------------------------------
 
@@ -196,11 +196,7 @@ class Site:
         return nodes
 
     def exists(self, iri: str) -> bool:
-        return bool(
-            self.store.store.query(
-                "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", substitutions={ox.Variable("s"): ox.NamedNode(iri)}
-            )
-        )
+        return bool(self.store.query("ASK WHERE { { ?s ?p ?o } UNION { ?o ?p ?s } }", {"s": URIRef(iri)}))
 
     # --- questions ---------------------------------------------------------------------------------
 
@@ -238,7 +234,7 @@ class Site:
         if type_name in LITERAL_TYPES or type_name == "Entity" or type_name == "IRI":
             return []
         if type_name not in self._choices:
-            allowed, _ = typed_index(self.names, type_name)
+            allowed, _ = self.names.typed_index(type_name)
             nodes = allowed if allowed is not None else set()
             labels = {self.label(n) for n in nodes if isinstance(n, URIRef)}
             self._choices[type_name] = sorted(labels, key=str.casefold)[:limit]
@@ -248,7 +244,8 @@ class Site:
 
     def types(self, iri: URIRef) -> set[Node]:
         """Every class of iri in the store: asserted and inferred."""
-        return set(self.names.objects(iri, RDF.type))
+        _, rows = self.store.select("SELECT DISTINCT ?t WHERE { ?x a ?t }", {"x": iri})
+        return {row[0] for row in rows if row[0] is not None}
 
     def entity(self, iri: URIRef) -> EntityPage:
         report = self._report(iri)
@@ -281,7 +278,7 @@ class Site:
         return show.EntityReport(
             iri=iri,
             curie=graph.namespace_manager.normalizeUri(iri),
-            label=show.label(self.names, iri),
+            label=self.label(iri),
             types=[],
             description=str(graph.value(iri, DCTERMS.description) or graph.value(iri, SKOS.definition) or "")
             or None,
@@ -316,7 +313,7 @@ class Site:
                 continue
             name = self.label(prop) + ("" if outgoing else " (from)")
             grouped[name].append(
-                self.cell(other) if not isinstance(other, Literal) else Cell(show.label(self.names, other))
+                self.cell(other) if not isinstance(other, Literal) else Cell(show.label(self.graph, other))
             )
         return sorted(
             (name, sorted(set(cells), key=lambda c: c.text.casefold())) for name, cells in grouped.items()
@@ -324,11 +321,7 @@ class Site:
 
     def _sections(self, iri: URIRef, classes: list[tuple[Cell, bool]]) -> list[Section]:
         """Tables of the canned questions about this kind of entity, with their pictures."""
-        kinds = {
-            str(k)
-            for c, _ in classes
-            for k in self.names.transitive_objects(URIRef(c.title or ""), RDFS.subClassOf)
-        }
+        kinds = {str(k) for k in self.names.types.get(iri, frozenset())}
         path = local_path(str(iri)) or ""
         sections = []
 
@@ -346,7 +339,10 @@ class Site:
         if str(TPBC.Study) in kinds:
             add("Outcomes per arm", "trial-outcomes", "trial", f"/plot/trial.svg?trial={_quote(path)}")
         if str(TPBC.ResistanceMechanism) in kinds:
-            add("What overcomes it", "drugs-bypassing-resistance", "mechanism")
+            result = self.bypassing_one(iri)
+            if result.rows:
+                link = f"/questions/drugs-bypassing-resistance?mechanism={_quote(str(iri))}"
+                sections.append(Section("What overcomes it", self.table(result), None, link))
         if str(TPBC.Pathway) in kinds:
             add(
                 "Members in signal order",
@@ -373,39 +369,41 @@ class Site:
             f"/questions/resistance-mechanisms-for-drug?drug={_quote(str(drug))}",
         )
 
+    def bypassing(self) -> QueryResult:
+        """drugs-bypassing-resistance for every mechanism at once, answered once: the engine takes about
+        as long for one mechanism as for all of them (its pathway reasoning dominates)."""
+        with self._bypass_lock:
+            if self._bypass is None:
+                query = canned_query("drugs-bypassing-resistance")
+                variables, rows = self.store.select(query.text)  # its parameter left free: every mechanism
+                self._bypass = QueryResult(
+                    variables, normalise_rows(variables, rows, query.list_columns), query.list_columns
+                )
+            return self._bypass
+
+    def bypassing_one(self, mechanism: URIRef) -> QueryResult:
+        everything = self.bypassing()
+        column = everything.vars.index("mechanism")
+        rows = [row for row in everything.rows if row[column] == mechanism]
+        return QueryResult(everything.vars, rows, everything.list_columns)
+
     def overcome_by(self, mechanism: URIRef) -> list[tuple[str, str]]:
-        """(drug label, stated|inferred) for the drugs that overcome mechanism; remembered, because the
-        pathway reasoning behind the inferred ones takes a few hundred milliseconds per mechanism."""
-        if mechanism not in self._overcome:
-            bypass = self.answer(canned_query("drugs-bypassing-resistance"), {"mechanism": str(mechanism)})
-            pairs = zip(bypass.column("drug"), bypass.column("status"), strict=True)
-            found = {(self.label(d), str(s)) for d, s in pairs if d is not None}
-            self._overcome[mechanism] = sorted(found, key=lambda item: item[0].casefold())
-        return self._overcome[mechanism]
+        """(drug label, stated|inferred) for the drugs that overcome mechanism."""
+        bypass = self.bypassing_one(mechanism)
+        pairs = zip(bypass.column("drug"), bypass.column("status"), strict=True)
+        found = {(self.label(d), str(s)) for d, s in pairs if d is not None}
+        return sorted(found, key=lambda item: item[0].casefold())
 
-    def warm(self, budget: float = 60.0) -> None:
-        """Answer the slow parts of the pages once, in the background, before users ask; for at most
-        budget seconds (on a large graph the rest is answered when first asked)."""
-        import time
-
-        deadline = time.monotonic() + budget
-        mechanisms = self.store.select(
-            "SELECT DISTINCT ?m WHERE { ?m a ?c . ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
-            "<https://w3id.org/tpbc-kg/ontology#ResistanceMechanism> }"
-        )[1]
-        for (mechanism,) in mechanisms:
-            if time.monotonic() > deadline:
-                return
-            if isinstance(mechanism, URIRef):
-                self.overcome_by(mechanism)
+    def warm(self) -> None:
+        """Answer the slow parts of the pages once, in the background, before users ask."""
+        self.bypassing()
 
     def describe_rdf(self, iri: str, fmt: ox.RdfFormat) -> bytes:
         """The entity's own triples (and those pointing at it) in an RDF format."""
-        node = ox.NamedNode(iri)
         triples = list(
-            self.store.store.query(
+            self.store.query(
                 "CONSTRUCT { ?x ?p ?o . ?s ?q ?x } WHERE { { ?x ?p ?o } UNION { ?s ?q ?x } }",
-                substitutions={ox.Variable("x"): node},
+                {"x": URIRef(iri)},
             )
         )
         from tpbc_kg.load import prefix_map
