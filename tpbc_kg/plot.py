@@ -295,17 +295,16 @@ def resistance(store: QueryStore, drug: str) -> Picture:
     rows: list[list[str]] = []
     chains = []
     title = drug
+    bypass_query = canned_query("drugs-bypassing-resistance")
+    variables, answer = store.select(bypass_query.text)  # every mechanism at once: as fast as one
+    at = [variables.index(name) for name in ("mechanism", "drug", "status")]
+    bypassing = [(row[at[0]], row[at[1]], row[at[2]]) for row in answer]
     for mechanism, via, drug_node in zip(
         mechanisms.column("mechanism"), mechanisms.column("via"), mechanisms.column("drug"), strict=True
     ):
         title = _text(names, drug_node)
-        bypass = _answer(store, "drugs-bypassing-resistance", mechanism=str(mechanism))
         overcome = sorted(
-            {
-                (_text(names, d), str(s))
-                for d, s in zip(bypass.column("drug"), bypass.column("status"), strict=True)
-                if d
-            }
+            {(_text(names, d), str(s)) for m, d, s in bypassing if m == mechanism and d is not None}
         )
         chains.append((_text(names, mechanism), _text(names, via), overcome))
         rows.append(
