@@ -10,7 +10,15 @@ import pytest
 
 from tpbc_kg.paths import project_root
 
-MODULES = ["tpbc_kg", "tpbc_kg.api", "tpbc_kg.kb", "tpbc_kg.names", "tpbc_kg.terms", "tpbc_kg.inference"]
+MODULES = [
+    "tpbc_kg",
+    "tpbc_kg.api",
+    "tpbc_kg.kb",
+    "tpbc_kg.names",
+    "tpbc_kg.terms",
+    "tpbc_kg.inference",
+    "tpbc_kg.labels",
+]
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 

@@ -52,7 +52,8 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from tpbc_kg import inference
-from tpbc_kg.load import bind_prefixes, load, load_schema, parse_into, prefix_map
+from tpbc_kg.labels import curie, preferred_label
+from tpbc_kg.load import bind_prefixes, load, load_schema, parse_into
 from tpbc_kg.namespace import TPBC
 
 Term = Node  # an individual: an IRI or a blank node
@@ -553,18 +554,11 @@ class Words:
     def curie(self, node: Node) -> str:
         if isinstance(node, Literal):
             return node.n3()
-        text = str(node)
-        matches = [(iri, prefix) for prefix, iri in prefix_map().items() if text.startswith(iri)]
-        if matches:
-            iri, prefix = max(matches)  # the longest namespace that matches
-            return f"{prefix}:{text[len(iri) :]}"
-        return f"<{text}>" if isinstance(node, URIRef) else "an anonymous node"
+        return curie(node) if isinstance(node, URIRef) else "an anonymous node"
 
     def label(self, node: Node) -> str | None:
         if node not in self._labels:
-            labels = list(self.graph.objects(node, RDFS.label))
-            english = [lab for lab in labels if getattr(lab, "language", None) in ("en", None)]
-            self._labels[node] = str((english or labels)[0]) if labels else None
+            self._labels[node] = preferred_label(self.graph.objects(node, RDFS.label))
         return self._labels[node]
 
     def term(self, node: Node) -> str:

@@ -17,6 +17,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from tpbc_kg.errors import UserError
+from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.namespace import KG, TPBC
 
 _TIERS: tuple[tuple[URIRef, ...], ...] = (
@@ -71,10 +72,6 @@ class AmbiguousEntity(ResolutionError):
 
 def _norm(text: str) -> str:
     return " ".join(str(text).split()).casefold()
-
-
-def _english_first(label: Literal) -> tuple[bool, str]:
-    return (label.language not in ("en", None), str(label))
 
 
 @dataclass
@@ -170,13 +167,7 @@ class NameIndex:
         return None
 
     def curie(self, node: URIRef) -> str:
-        """prefix:local for a node in a known namespace, else <IRI>."""
-        text = str(node)
-        best = max((ns for ns in self.namespaces.values() if text.startswith(ns)), key=len, default=None)
-        if best is None:
-            return f"<{text}>"
-        prefix = next(p for p, ns in self.namespaces.items() if ns == best)
-        return f"{prefix}:{text[len(best) :]}"
+        return curie(node)
 
     def label(self, node: URIRef) -> str:
         return self.labels.get(node) or self.curie(node)
@@ -188,7 +179,7 @@ def _labels(graph: Graph) -> dict[URIRef, str]:
     for node, value in graph.subject_objects(RDFS.label):
         if isinstance(node, URIRef) and isinstance(value, Literal):
             found[node].append(value)
-    return {node: str(min(values, key=_english_first)) for node, values in found.items()}
+    return {node: label for node, values in found.items() if (label := preferred_label(values)) is not None}
 
 
 def _structural_nodes(graph: Graph, nodes: set[URIRef]) -> set[URIRef]:

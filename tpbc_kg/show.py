@@ -19,6 +19,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
+from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
 from tpbc_kg.query import QueryFile, read_query_file, select_rows
@@ -119,10 +120,10 @@ def label(graph: Graph, node: Node | None) -> str:
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
-    text = graph.value(node, RDFS.label)
+    text = preferred_label(graph.objects(node, RDFS.label))
     if text is not None:
-        return str(text)
-    return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
+        return text
+    return curie(node) if isinstance(node, URIRef) else str(node)
 
 
 def citation(graph: Graph, reference: Node) -> str:
@@ -318,7 +319,7 @@ def describe(graph: Graph, iri: URIRef) -> EntityReport:
     """Everything the graph says about iri, grouped for reading."""
     report = EntityReport(
         iri=iri,
-        curie=graph.namespace_manager.normalizeUri(iri),
+        curie=curie(iri),
         label=label(graph, iri),
         types=_values(graph, list(graph.objects(iri, RDF.type))),
         description=str(graph.value(iri, DCTERMS.description) or graph.value(iri, SKOS.definition) or "")
