@@ -219,7 +219,7 @@ def test_search_resolves_synonyms_and_identifiers(client):
     unknown = client.get("/search", params={"q": "trastuzumap"})
     assert unknown.status_code == 404 and "/id/drug-trastuzumab" in unknown.text
     suggestions = client.get("/suggest", params={"q": "everol"}).json()
-    assert suggestions[0]["href"] == "/id/drug-everolimus"
+    assert "/id/drug-everolimus" in [s["href"] for s in suggestions[:3]]
 
 
 # --- question pages --------------------------------------------------------------------------------------
