@@ -104,21 +104,16 @@ def start_server(port: int, data: Path | None, folder: Path, workers: int) -> su
 def serve_file(data: Path, port: int, folder: Path, workers: int) -> None:
     """Serve a generated graph: an on-disk store loaded from data, opened read-only, and the same file
     parsed by rdflib for the entity reports."""
-    import gc
-
-    import pyoxigraph as ox
     import uvicorn
     from rdflib import Graph
 
-    from tpbc_kg.load import prefix_map
-    from tpbc_kg.store import OxigraphStore, fingerprint, load_files, open_persistent
+    from tpbc_kg.build import compile_store
+    from tpbc_kg.kb import open_kb
     from tpbc_kg.web.app import Settings, create_app
     from tpbc_kg.web.site import Site
 
-    writer = open_persistent(folder, fingerprint([data]), lambda s: load_files(s, [data]), prefix_map())
-    del writer
-    gc.collect()
-    store = OxigraphStore(ox.Store.read_only(str(folder)), prefix_map(), folder)
+    compile_store(folder, files=[data])
+    store = open_kb(folder, say=None)  # a build folder: opened read-only as it is
     graph = Graph().parse(str(data))
     app = create_app(Site(store, graph, folder), Settings(workers=workers, warm=True), folder)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
