@@ -97,12 +97,14 @@ def measure(size: str, runs: int) -> list[tuple[str, list[float]]]:
     rows: list[tuple[str, list[float]]] = []
     if size == "bundled":
         private = Path(tempfile.mkdtemp(prefix="tpbc-kg-cold-"))
-        env["TPBC_KG_STORE"] = str(private)
-        os.environ["TPBC_KG_STORE"] = str(private)
-        build = [wall([TPBC_KG, "build", "--force", "--store", str(private / "b")], env) for _ in range(runs)]
+        store = private / "kb"
+        env["TPBC_KG_STORE"] = str(store)
+        os.environ["TPBC_KG_STORE"] = str(store)
+        builds = private / "builds"
+        build = [wall([TPBC_KG, "build", "--force", "--store", str(builds)], env) for _ in range(runs)]
         rows.append(("build (compile the bundled sources)", build))
         table = commands(size, "", [])
-        table["reopen + name index (python)"][-1] = str(private)
+        table["reopen + name index (python)"][-1] = str(store)
     else:
         folder = generated_build(size)
         table = commands(size, "-s0", ["--store", str(folder)])

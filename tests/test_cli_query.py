@@ -145,6 +145,8 @@ def test_parse_params():
         (["sparql", "SELECT ?s WHERE { ?s nope:p ?o }"], "SPARQL syntax error"),
         (["sparql", "no/such/file.rq"], "query file not found"),
         (["sparql", "DROP ALL"], "`sparql` is read-only"),
+        (["sparql", "INSERT DATA { kg:a kg:b kg:c }"], "`sparql` is read-only"),
+        (["sparql", "  # nothing\n"], "empty query"),
         (["sparql", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"], "SERVICE"),
     ],
 )

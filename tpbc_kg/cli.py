@@ -21,6 +21,7 @@ from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND, st
 from tpbc_kg.cli_reason import REASON_COMMAND
 from tpbc_kg.cli_release import DIFF_COMMAND, PUSH_COMMAND, RELEASE_COMMAND
 from tpbc_kg.cli_remote import endpoint_option
+from tpbc_kg.cli_serve import PLOT_COMMAND, SERVE_COMMAND
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
@@ -105,6 +106,8 @@ cli.add_command(SPARQL_COMMAND)
 cli.add_command(RELEASE_COMMAND)
 cli.add_command(DIFF_COMMAND)
 cli.add_command(PUSH_COMMAND)
+cli.add_command(SERVE_COMMAND)
+cli.add_command(PLOT_COMMAND)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,11 +15,14 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
+from tpbc_kg import api
+from tpbc_kg.bounded import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, GRAPH_FORMATS, check_query, run_bounded
 from tpbc_kg.cli_remote import endpoint_option, source_for
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
-from tpbc_kg.load import InputError
+from tpbc_kg.load import InputError, prefix_map
 from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
 from tpbc_kg.query_input import checked_query
+from tpbc_kg.store import QueryStore
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
 
@@ -144,33 +147,109 @@ def read_query_argument(argument: str) -> tuple[str, str]:
     return checked_query(argument, "<query>"), "<query>"
 
 
+_SPARQL_FORMATS = (*FORMATS, "xml", *GRAPH_FORMATS)
+
+
 @click.command("sparql")
 @click.argument("query_or_file", metavar="QUERY-OR-FILE")
-@_format_option
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(_SPARQL_FORMATS),
+    default=None,
+    help="SELECT/ASK: table (default; labels), markdown, or the W3C results formats json, xml, csv, tsv. "
+    "CONSTRUCT/DESCRIBE: turtle (default), nt or jsonld. csv, tsv, json, xml and nt stream as rows come.",
+)
 @_width_option
 @store_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop the query after this many seconds (0: no limit).",
+)
+@click.option(
+    "--limit",
+    "max_rows",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Write at most N rows (or triples); a note on standard error says when more exist (0: no cap).",
+)
 @asserted_only_option
 @endpoint_option
 def sparql_command(
     query_or_file: str,
-    fmt: str,
+    fmt: str | None,
     width: int | None,
     store: str | None,
+    timeout: float,
+    max_rows: int,
     asserted_only: bool,
     endpoint: str | None,
 ) -> None:
-    """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
-    tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
-    format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
+    """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph, read-only,
+    under a time limit and a row cap. The prefixes tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and
+    dcterms: are predeclared. SELECT answers in any results format; ASK prints true/false (JSON: the W3C
+    boolean document); CONSTRUCT/DESCRIBE print Turtle, N-Triples or JSON-LD."""
     text, where = read_query_argument(query_or_file)
-    source = source_for(store, endpoint, asserted_only)
+    if endpoint is not None:  # a remote SPARQL service: it bounds its own queries
+        _remote_sparql(text, where, fmt, width, source_for(store, endpoint, asserted_only))
+        return
+    kind = check_query(text, where)
+    select_format, graph_format = _formats_for(kind, fmt)
+    source = api.query_store(store, asserted_only)
+    label = labeller(source.names()) if select_format in ("table", "markdown") else None
+    outcome = run_bounded(
+        source,
+        text,
+        prefix_map(),
+        write=lambda chunk: click.echo(chunk, nl=False),
+        select_format=select_format,
+        graph_format=graph_format,
+        timeout=timeout,
+        max_rows=max_rows,
+        label=label,
+        width=width,
+    )
+    if outcome.capped:
+        click.echo(f"tpbc-kg: {outcome.cap_message()}", err=True)
+
+
+def _remote_sparql(text: str, where: str, fmt: str | None, width: int | None, source: QueryStore) -> None:
+    """An ad-hoc query answered by a remote endpoint (--endpoint), written like a local answer."""
+    kind = check_query(text, where)
+    select_format, graph_format = _formats_for(kind, fmt)
     answer = run_sparql(source, text, where)
     if isinstance(answer, bool):
-        click.echo(render_boolean(fmt, answer), nl=False)
+        click.echo(render_boolean(select_format, answer), nl=False)
     elif isinstance(answer, Graph):
-        click.echo(answer.serialize(format="turtle"), nl=False)
+        click.echo(answer.serialize(format="json-ld" if graph_format == "jsonld" else graph_format), nl=False)
     else:
-        click.echo(render(fmt, answer.vars, answer.rows, labeller(source.names()), width), nl=False)
+        label = labeller(source.names())
+        click.echo(render(select_format, answer.vars, answer.rows, label, width), nl=False)
+
+
+def _formats_for(kind: str, fmt: str | None) -> tuple[str, str]:
+    """(results format, RDF format) for a query of this kind; a format of the other kind is an error."""
+    if kind == "graph":
+        if fmt is not None and fmt not in GRAPH_FORMATS and fmt != "table":
+            raise click.BadParameter(
+                f"{fmt} is a results format; CONSTRUCT/DESCRIBE answer in {', '.join(GRAPH_FORMATS)}",
+                param_hint="--format",
+            )
+        return "table", fmt if fmt in GRAPH_FORMATS else "turtle"
+    if fmt in GRAPH_FORMATS:
+        raise click.BadParameter(
+            f"{fmt} is an RDF format, for CONSTRUCT/DESCRIBE; SELECT and ASK answer in "
+            f"{', '.join((*FORMATS, 'xml'))}",
+            param_hint="--format",
+        )
+    return fmt or "table", "turtle"
 
 
 QUERIES_COMMAND: click.Command = queries_command

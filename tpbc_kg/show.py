@@ -10,8 +10,10 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
@@ -20,7 +22,7 @@ from rdflib.term import Node
 from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
-from tpbc_kg.query import read_query_file, select_rows
+from tpbc_kg.query import QueryFile, read_query_file, select_rows
 
 _HIDDEN = {
     RDF.type,
@@ -158,10 +160,20 @@ def _incoming(graph: Graph, iri: URIRef) -> list[tuple[str, list[str]]]:
     return sorted((f"{name} (from)", _values(graph, subs)) for name, subs in grouped.items())
 
 
+def claims_query() -> QueryFile:
+    """The query behind the claims section (queries/show/claims-about.rq, parameter ?entity)."""
+    return read_query_file(queries_dir() / "show" / "claims-about.rq")
+
+
 def _claims(graph: Graph, iri: URIRef) -> list[ClaimView]:
-    query = read_query_file(queries_dir() / "show" / "claims-about.rq")
+    return claim_views(graph, select_rows(graph, claims_query(), {"entity": iri}))
+
+
+def claim_views(graph: Graph, answer: Iterable[Any]) -> list[ClaimView]:
+    """Claims from the rows of claims_query() (from any engine: rows indexable by column name, with
+    .claim), their texts, citations and evidence read from graph."""
     rows: dict[Node, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for row in select_rows(graph, query, {"entity": iri}):
+    for row in answer:
         for key in (
             "subject",
             "predicate",
