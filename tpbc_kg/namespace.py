@@ -268,6 +268,7 @@ class TPBC(DefinedNamespace):
     resultCondition: URIRef  # The subgroup, setting or follow-up the source attaches to a qualitative result, in words.
     sampleSize: URIRef  # Number of participants enrolled or analysed, as a source reports it; a trial may carry two values when sources disagree.
     sectionCode: URIRef  # The checklist's short code of a source section, such as R-TKI or C-Sig.
+    singleParagraph: URIRef  # True for a source section that is one paragraph or one table-free block, so naming the section finds the claim again; other sections need a row, paragraph or sentence...
     sourceLocation: URIRef  # Where in the source document the claim is printed (table and row, or section).
     statedSignificant: URIRef  # True when the source calls the difference significant, false when it says it was not significant; absent when it says neither.
     stepOrder: URIRef  # Position in the signal order, 1 being the most upstream.
