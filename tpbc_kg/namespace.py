@@ -98,6 +98,7 @@ class TPBC(DefinedNamespace):
     Regimen: URIRef  # A treatment given as a unit: one drug or a combination of drugs, as received by a trial arm or proposed as a named strategy.
     ResistanceCategory: URIRef  # A broad family of resistance mechanisms.
     ResistanceMechanism: URIRef  # A biological cause by which tumours fail to respond, or stop responding, to a drug or drug class; linked to the entities involved, the pathways it switches on, wh...
+    ResistanceScope: URIRef  # How directly a source states that a mechanism resists a drug: for the drug itself, for a class it belongs to, or for any drug.
     ResultAspect: URIRef  # What a qualitative result is about: a survival measure, response, safety, prognosis or recurrence.
     ResultDirection: URIRef  # How the subject of a qualitative result fares against its comparator, or on its own when there is none.
     ReversibleHER2TKI: URIRef  # A HER2 kinase inhibitor that binds non-covalently and can dissociate from its target.
@@ -179,6 +180,7 @@ class TPBC(DefinedNamespace):
     inSourceSection: URIRef  # The section of the source document where a claim is stated; sourceLocation adds the table row or sentence.
     includedInRegimen: URIRef  # A regimen the drug is part of.
     includesDrug: URIRef  # A drug that is part of the regimen.
+    includesScope: URIRef  # The scopes an answer restricted to this scope shows: a drug-scope answer shows drug rows only, a class-scope answer drug and class rows, an any-drug answer all rows.
     inhibits: URIRef  # The subject switches off or reduces the activity of the object (a blunt arrow in a signalling diagram).
     involves: URIRef  # An entity that takes part in a resistance mechanism.
     involvesAlteration: URIRef  # An alteration that drives the mechanism.
@@ -295,12 +297,14 @@ class TPBC(DefinedNamespace):
     # individuals
     AdjuvantSetting: URIRef  # Treatment after surgery for early disease.
     AdverseEventRate: URIRef  # Share of patients with a named adverse effect, at any grade unless stated.
+    AnyDrugScope: URIRef  # The source speaks of resistance to treatment in general.
     Better: URIRef  # The subject did better than its comparator.
     BypassRTKSignallingResistance: URIRef  # Resistance from another receptor tyrosine kinase taking over the signal the drug blocks.
     CBR: URIRef  # Share of patients with a response or with stable disease for at least six months.
     CNSAspect: URIRef  # Onset or control of brain (CNS) metastases as the source describes it in words.
     CancerStemCellResistance: URIRef  # Resistance carried by self-renewing, drug-tolerant stem-like tumour cells.
     CardiacSafetyAspect: URIRef  # Cardiotoxicity of a treatment.
+    ClassScope: URIRef  # The source names a drug class the drug belongs to, not the drug.
     Count: URIRef  # A number of things (patients, mutation types).
     DFSBenefit: URIRef  # Disease-free survival as the source describes it in words.
     DFSRate: URIRef  # Share of patients alive without recurrence at a landmark time.
@@ -308,6 +312,7 @@ class TPBC(DefinedNamespace):
     DoesNotSupport: URIRef  # The evidence fails to support the association (no difference found).
     DownstreamPathwayReactivationResistance: URIRef  # Resistance from switching on a kinase chain below the drug's target.
     DrugEffluxResistance: URIRef  # Resistance because pumps remove the drug from the cell.
+    DrugScope: URIRef  # The source names this drug (or, for a combination, this component).
     EFSBenefit: URIRef  # Event-free survival as the source describes it in words.
     EFSRate: URIRef  # Share of patients free of any protocol-defined event at a landmark time.
     EMTResistance: URIRef  # Resistance from tumour cells taking on a mesenchymal, motile state.
