@@ -17,8 +17,16 @@ from rdflib import Graph
 
 from tpbc_kg import api
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
-from tpbc_kg.load import InputError
-from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
+from tpbc_kg.load import InputError, prefix_map
+from tpbc_kg.query import (
+    QueryFile,
+    bind_parameters,
+    canned_queries,
+    canned_query,
+    execute,
+    labeller,
+    run_sparql,
+)
 from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
@@ -108,6 +116,21 @@ def query_command(name: str, params: tuple[str, ...], fmt: str, width: int | Non
     source = api.query_store(store)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
+    if not result.rows:
+        click.echo(resolved_parameters(source.names(), query, values), err=True)
+
+
+def resolved_parameters(graph: Graph, query: QueryFile, values: dict[str, str]) -> str:
+    """What an empty answer was asked: each parameter as the graph resolved it (label and CURIE), so a
+    filter that matched nothing is told apart from a name that meant something else."""
+    label = labeller(graph)
+    prefixes = sorted(prefix_map().items(), key=lambda item: -len(item[1]))
+    parts = []
+    for name, node in bind_parameters(graph, query, values).items():
+        curie = next((f"{p}:{node[len(ns) :]}" for p, ns in prefixes if str(node).startswith(ns)), str(node))
+        shown = label(node)
+        parts.append(f"{name} = {shown} ({curie})" if shown != curie else f"{name} = {shown}")
+    return f"{query.name}: nothing matched " + ("; ".join(parts) if parts else "(no parameters)")
 
 
 def read_query_argument(argument: str) -> tuple[str, str]:

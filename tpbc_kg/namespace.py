@@ -156,6 +156,7 @@ class TPBC(DefinedNamespace):
     enrichedRelativeTo: URIRef  # The comparison subtype against which an alteration's enrichment was measured.
     followsRegimen: URIRef  # A regimen given after another one, as maintenance follows induction.
     forArm: URIRef  # The arm whose result this is; for a comparative measure, the experimental arm.
+    forSubgroup: URIRef  # The patient subgroup (a disease subtype, a prior-resistance group or a treatment line) a trial outcome was reported for; an outcome without it applies to the whole trial ...
     frequentIn: URIRef  # Links an alteration to a disease subtype in which it is reported as common, without a stated comparison.
     hasActiveComponent: URIRef  # Links a fixed-dose combination to each active agent it contains.
     hasAdverseEffect: URIRef  # An unwanted effect reported for the drug or for regimens built around it.
