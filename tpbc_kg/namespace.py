@@ -329,6 +329,7 @@ class TPBC(DefinedNamespace):
     IDFSRate: URIRef  # Share of patients alive without invasive recurrence or new invasive cancer at a landmark time.
     IntracranialORR: URIRef  # Share of patients with measurable brain lesions whose lesions respond.
     IntravenousRoute: URIRef  # Infused into a vein.
+    InverseRelation: URIRef  # The subject's level falls as the comparator's rises.
     Ki67Index: URIRef  # Share of tumour cells staining for the proliferation marker Ki-67.
     LevelA: URIRef  # Proven or consensus association, here a randomised phase III result.
     LevelB: URIRef  # Clinical trial or other primary patient data short of a phase III result.
@@ -393,6 +394,7 @@ class TPBC(DefinedNamespace):
     Supports: URIRef  # The evidence supports the association the claim names.
     TTPBenefit: URIRef  # Time to progression as the source describes it in words.
     TumourMicroenvironmentResistance: URIRef  # Resistance driven by non-malignant cells, secreted factors or conditions around the tumour.
+    Unfavourable: URIRef  # An unfavourable result stated without a comparator (resistance follows, toxicity harms quality of life).
     Weeks: URIRef  # Weeks.
     Worse: URIRef  # The subject did worse than its comparator.
     Years: URIRef  # Years.
