@@ -8,7 +8,8 @@ Checks (column `check`):
 - cites: object is `claimed -> cited`; every Statement of subject-predicate-claimed that the review
   reports cites `cited` only.
 - one-claim: exactly one Statement records subject-predicate-object (duplicates merged).
-- one-finding: exactly one Finding is about the subject with the given predicate-object.
+- one-finding: exactly one Finding (or qualitative result) is about the subject with the given
+  predicate-object.
 - evidence-type: every claim citing the reference (subject) carries the evidence type (object).
 - label: the node's rdfs:label is the object text.
 """
@@ -120,7 +121,8 @@ def test_curation_fix(graph: Graph, case: dict[str, str]) -> None:
         findings = [
             f
             for f in graph.subjects(TPBC.aboutEntity, subject)
-            if (f, RDF.type, TPBC.Finding) in graph and _has_triple(graph, f, predicate, obj)
+            if set(graph.objects(f, RDF.type)) & {TPBC.Finding, TPBC.QualitativeResult}
+            and _has_triple(graph, f, predicate, obj)
         ]
         assert len(findings) == 1, f"{len(findings)} findings {where}: {findings}"
     elif check == "evidence-type":
