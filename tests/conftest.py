@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,10 @@ import tpbc_kg
 from tpbc_kg import api
 from tpbc_kg.load import bind_prefixes, load_schema, parse_into
 from tpbc_kg.paths import project_root
+
+# The knowledge base the tests open: a folder of this machine's temp space, not the user's cache (builds
+# are named by the sources' content hash, so runs and xdist workers share a build and never a stale one).
+os.environ.setdefault("TPBC_KG_STORE", str(Path(tempfile.gettempdir()) / f"tpbc-kg-test-store-{os.getuid()}"))
 
 REPO = project_root()
 DATA = Path(__file__).resolve().parent / "data"

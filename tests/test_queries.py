@@ -24,6 +24,7 @@ from rdflib import RDF, RDFS, Graph, Literal
 from rdflib.term import Node
 
 import tpbc_kg
+from tpbc_kg.api import ask
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.query import (
     AmbiguousParameterValue,
@@ -33,7 +34,6 @@ from tpbc_kg.query import (
     QueryResult,
     UnknownParameterValue,
     UnknownQuery,
-    ask,
     canned_queries,
     canned_query,
     execute,
@@ -264,8 +264,9 @@ def stores(tmp_path_factory) -> dict[str, Any]:
     from tpbc_kg import store as kgstore
 
     graph = tpbc_kg.bundled_graph()
-    folder = tmp_path_factory.mktemp("store") / "kg"
-    persistent = kgstore.open_persistent(folder, "test", lambda target: kgstore.load_graph(target, graph))
+    from tpbc_kg import kb
+
+    persistent = kb.open_kb(tmp_path_factory.mktemp("store") / "kg", asserted_only=True, say=None)
     return {
         "oxigraph": kgstore.OxigraphStore(kgstore.to_store(graph)),
         "persistent": persistent,

@@ -4,14 +4,13 @@ changes, and refuses folders it would damage; terms cross between rdflib and Oxi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from tpbc_kg import api, store
+from tpbc_kg import api, build, kb, store
 from tpbc_kg.cli import main
 from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_OK
 from tpbc_kg.namespace import KG, TPBC
@@ -23,10 +22,6 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 def _knows(kg: store.QueryStore, node: URIRef) -> bool:
     return kg.sparql(f"ASK {{ <{node}> ?p ?o }}", {}) is True
-
-
-def _metadata(folder: Path) -> dict:
-    return json.loads((folder / store.METADATA_FILE).read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(
@@ -50,60 +45,103 @@ def test_a_plain_string_from_oxigraph_is_rdflibs_plain_literal():
     assert store.to_rdflib(ox.Literal("PTEN loss")) == Literal("PTEN loss")
 
 
-def test_persistent_store_is_built_once_and_reopened_as_it_is(tmp_path):
-    folder = tmp_path / "kg"
-    rebuilt: list[str] = []
-    sources = api.bundled_sources()
-    print_ = store.fingerprint(sources, extra=["test"])
+def _builds(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / build.MANIFEST).is_file())
 
-    def fill(target: ox.Store) -> None:
-        rebuilt.append("built")
-        api._fill_store(target)
 
-    first = store.open_persistent(folder, print_, fill)
-    triples = len(first)
+@pytest.fixture(scope="module")
+def built_root(tmp_path_factory) -> Path:
+    """A store root with one build of the bundled sources, shared by the tests that only read it."""
+    root = tmp_path_factory.mktemp("kb") / "kg"
+    kb.open_kb(root, say=None)
+    return root
+
+
+def test_store_is_built_once_and_reopened_as_it_is(built_root):
+    (folder,) = _builds(built_root)
+    stamp = (folder / build.MANIFEST).stat().st_mtime_ns
+    first = kb.open_kb(built_root, say=None)
     assert _knows(first, KG["drug-trastuzumab"])
-    assert _metadata(folder) == {
-        "fingerprint": print_,
-        "format": store.STORE_FORMAT_VERSION,
-        "state": "ready",
-        "triples": triples,
-    }
-    del first  # close the database before reopening it
-    again = store.open_persistent(folder, print_, fill)
-    assert rebuilt == ["built"]
-    assert len(again) == triples == len(api.query_graph())
+    manifest = build.Manifest.read(folder)
+    assert manifest.content_hash == build.content_hash()
+    assert manifest.asserted_triples == len(api.bundled_graph())
+    assert manifest.inferred_triples == len(api.inferred_triples())
+    again = kb.open_kb(built_root, say=None)  # a second reader, while the first is still open
+    assert len(again) == len(first) == len(api.query_graph())
+    assert _builds(built_root) == [folder] and (folder / build.MANIFEST).stat().st_mtime_ns == stamp
 
 
-def test_persistent_store_is_rebuilt_when_a_curated_module_changes(project, tmp_path):
-    folder = tmp_path / "kg"
+def test_store_is_opened_read_only(built_root):
+    opened = kb.open_kb(built_root, say=None)
+    with pytest.raises((RuntimeError, OSError), match="read-write"):
+        opened.store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+
+
+def test_default_dataset_is_asserted_plus_inferred(built_root):
+    union = kb.open_kb(built_root, say=None)
+    curated = kb.open_kb(built_root, asserted_only=True, say=None)
+    question = "ASK { kg:drug-trastuzumab a tpbc:Drug }"
+    assert union.sparql(question) is True
+    assert curated.sparql(question) is False  # curated as a monoclonal antibody, a Drug by inference
+    assert len(union) == len(curated) + len(api.inferred_triples())
+
+
+def test_a_build_folder_is_opened_as_it_is(built_root):
+    (folder,) = _builds(built_root)
+    pinned = kb.open_kb(folder, say=None)
+    assert pinned.location == folder and _knows(pinned, KG["drug-trastuzumab"])
+
+
+def test_a_corrupt_build_is_set_aside_rebuilt_and_named(built_root, tmp_path):
+    import shutil
+
+    root = tmp_path / "kg"
+    shutil.copytree(built_root, root)
+    (folder,) = _builds(root)
+    for path in (folder / build.DATA_FOLDER).iterdir():
+        if path.is_file():
+            path.write_bytes(b"not a database")
+    said: list[str] = []
+    reopened = kb.open_kb(root, say=said.append)
+    assert _knows(reopened, KG["drug-trastuzumab"])
+    assert any("could not be read" in message and "rebuilding" in message for message in said)
+
+
+def test_an_interrupted_build_leaves_no_usable_looking_store(tmp_path, monkeypatch):
+    root = tmp_path / "kg"
+
+    def crash(folder: Path, files: object = None) -> build.Manifest:
+        folder.mkdir(parents=True)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "compile_store", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build.ensure_built(root)
+    assert _builds(root) == []
+    monkeypatch.undo()
+    folder, built_now = build.ensure_built(root)
+    assert built_now and _builds(root) == [folder]
+    assert not [p for p in root.iterdir() if p.name.startswith(".building-")]
+
+
+def test_store_is_rebuilt_when_a_curated_module_changes(project, tmp_path):
+    root = tmp_path / "kg"
     trial = next(Graph().parse(TRIAL_TEMPLATE).subjects(RDF.type, TPBC.ClinicalTrial))
-    before = api.store_for(folder)
+    before = api.store_for(root)
     assert not _knows(before, trial)
-    del before
     api.reload()
     assert main(["add", str(TRIAL_TEMPLATE)]) == EXIT_OK
     api.reload()
-    after = api.store_for(folder)
+    after = api.store_for(root)
     assert _knows(after, trial), "the store was not rebuilt after `add` changed a curated module"
-    assert _metadata(folder)["triples"] == len(after)
-
-
-def test_an_unfinished_build_is_redone(tmp_path):
-    folder = tmp_path / "kg"
-    folder.mkdir()
-    (folder / store.METADATA_FILE).write_text('{"state": "building", "format": 1}', encoding="utf-8")
-    genes = project_root() / "ontology" / "data" / "genes.ttl"
-    opened = store.open_persistent(folder, "genes", lambda target: store.load_files(target, [genes]))
-    assert _knows(opened, KG["gene-ERBB2"])
-    assert _metadata(folder)["state"] == "ready"
+    assert build.ready_build(root, build.content_hash()) is not None
 
 
 def test_a_folder_holding_something_else_is_refused_untouched(tmp_path):
     folder = tmp_path / "papers"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(store.StoreError, match="not empty and holds no tpbc-kg store"):
+    with pytest.raises(build.StoreError, match="not empty and holds no tpbc-kg store"):
         api.store_for(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
 
@@ -111,7 +149,7 @@ def test_a_folder_holding_something_else_is_refused_untouched(tmp_path):
 def test_a_file_is_refused(tmp_path):
     path = tmp_path / "kg.ttl"
     path.write_text("", encoding="utf-8")
-    with pytest.raises(store.StoreError, match="is a file"):
+    with pytest.raises(build.StoreError, match="is a file"):
         api.store_for(path)
 
 
@@ -143,3 +181,24 @@ def test_unreadable_file_loaded_into_a_store_names_file_and_problem(tmp_path):
     bad.write_text("<a> <b> .\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad\.ttl.*syntax error"):
         store.load_files(ox.Store(), [bad])
+
+
+def test_concurrent_processes_share_one_store(tmp_path):
+    """A terminal, a notebook and a server started at once on a new store folder: one builds (under the
+    lock), the others wait and then read the same build; all answer."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "shared-kg"
+    command = [
+        sys.executable, "-m", "tpbc_kg.cli", "sparql", "ASK { kg:drug-tucatinib a tpbc:HER2TargetedDrug }",
+        "--store", str(root),
+    ]  # fmt: skip
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], [err for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == ["true"] * 3
+    assert len(_builds(root)) == 1
+    assert sum("building the knowledge base" in err for _, err in outputs) == 1

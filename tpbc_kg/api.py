@@ -1,97 +1,91 @@
 """The typed Python API behind the CLI, for notebooks and scripts.
 
-The bundled graph is parsed once per process and shared; functions that take a `graph` argument work
-on any rdflib Graph (for example one with a curator's entry merged in).
+Everything reads one knowledge base (tpbc_kg.kb): the compiled store of the current sources, built on
+first use and opened read-only, so `show`, `query`, `sparql`, `stats` and `export` give the same facts.
+Functions that take a `graph` argument also work on any rdflib Graph (for example one with a curator's
+entry merged in).
+
+>>> import tpbc_kg
+>>> [row["drug"] for row in tpbc_kg.ask("drugs-by-class", **{"class": "HER2-targeted drug"})][:3]
+['lapatinib', 'neratinib', 'pertuzumab']
+>>> "HER2-targeted drug" in tpbc_kg.describe("tucatinib").types
+True
 """
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal, overload
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from tpbc_kg import export as _export
+from tpbc_kg import kb as _kb
 from tpbc_kg import show as _show
 from tpbc_kg import stats as _stats
 from tpbc_kg import store as _store
-from tpbc_kg.load import load, module_files, prefix_map
+from tpbc_kg.build import StoreError
+from tpbc_kg.load import load
+from tpbc_kg.query import QueryResult, as_store, canned_query, execute, to_dicts
 from tpbc_kg.resolve import resolve
+
+STORE_KINDS = ("memory", "oxigraph")
+"""--store values that are not folders: rdflib's engine (the reference), an in-memory Oxigraph store."""
+
+
+@cache
+def knowledge_base(location: str | Path | None = None, asserted_only: bool = False) -> _kb.KnowledgeBase:
+    """The knowledge base every command reads, opened once per process (built first if the sources
+    changed). location: a store root folder; None means TPBC_KG_STORE or the user's cache folder."""
+    if location is not None:
+        _check_not_a_typo(str(location))
+    return _kb.open_kb(location, asserted_only=asserted_only)
 
 
 @cache
 def bundled_graph() -> Graph:
-    """The bundled graph, parsed once and cached. Treat it as read-only; call load() for a copy to edit."""
+    """The curated (asserted) graph as an rdflib Graph, parsed from the sources the knowledge base is built
+    from, once per process. It keeps each literal exactly as curated ("18.70", not Oxigraph's canonical
+    18.7) and its blank nodes, which validation, curation and export need; queries read the store. Treat
+    it as read-only; tpbc_kg.load() gives a copy to edit."""
     return load()
 
 
 @cache
 def inferred_triples() -> Graph:
-    """What the OWL 2 RL fast path (tpbc_kg.reason) infers from the bundled graph and nobody asserted:
-    defined classes (HER2-targeted drug, triple-therapy regimen ...) and property assertions from
-    inverses, chains and transitivity. Kept apart from the asserted graph so exports can leave it out."""
-    from tpbc_kg import reason
-
-    return reason.inferred_graph(bundled_graph())
+    """The triples the reasoner infers and nobody asserted (tpbc_kg.inference), kept apart from the
+    asserted graph so exports can leave them out."""
+    return knowledge_base().inferred()
 
 
 @cache
 def query_graph() -> Graph:
-    """The graph the canned queries run on: the bundled graph plus the inferred triples."""
+    """The asserted plus the inferred triples as one in-memory rdflib Graph (rdflib's engine, the
+    reference the Oxigraph answers are tested against)."""
     graph = Graph()
     for prefix, namespace in bundled_graph().namespace_manager.namespaces():
         graph.bind(prefix, namespace)
-    for triple in bundled_graph():
-        graph.add(triple)
-    for triple in inferred_triples():
-        graph.add(triple)
+    graph += bundled_graph()
+    graph += inferred_triples()
     return graph
 
 
-def _fill_store(store: ox.Store) -> None:
-    """The query graph's triples, without building the merged rdflib copy."""
-    _store.load_graph(store, bundled_graph())
-    _store.load_graph(store, inferred_triples())
-
-
-def bundled_sources() -> list[Path]:
-    """What the bundled query graph is made of: the ontology and curated modules, and the reasoner's
-    rules (a change to them changes the inferred triples)."""
-    from tpbc_kg import reason
-
-    return [*module_files(), Path(reason.__file__)]
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("tpbc-kg")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-def store_for(location: str | Path | None = None) -> _store.QueryStore:
-    """A new store holding the bundled graph plus its inferred triples. location: "oxigraph" (the
-    default, in memory), "memory" (rdflib) or a folder for a persistent Oxigraph store (opened as it
-    is when its sources have not changed since it was built, rebuilt otherwise)."""
-    location = _store.DEFAULT_STORE if location is None else location
+def store_for(location: str | Path | None = None, asserted_only: bool = False) -> _store.QueryStore:
+    """A store to run queries on: None or a folder -> the knowledge base (persistent Oxigraph);
+    "memory" -> rdflib's engine over the same triples; "oxigraph" -> a private in-memory Oxigraph copy."""
     if location == "memory":
-        return _store.MemoryStore(query_graph())
+        return _store.MemoryStore(bundled_graph() if asserted_only else query_graph())
     if location == "oxigraph":
-        store = ox.Store()
-        _fill_store(store)
-        return _store.OxigraphStore(store, prefix_map())
-    _check_not_a_typo(str(location))
-    sources = bundled_sources()
-    return _store.open_persistent(
-        Path(location),
-        _store.fingerprint(sources, extra=[_version()]),
-        _fill_store,
-        prefix_map(),
-        on_rebuild=_say,
-    )
+        empty = Graph() if asserted_only else inferred_triples()
+        return _kb.in_memory(bundled_graph(), empty)
+    return knowledge_base(location, asserted_only)
+
+
+@cache
+def query_store(location: str | Path | None = None, asserted_only: bool = False) -> _store.QueryStore:
+    """store_for, opened once per process."""
+    return store_for(location, asserted_only)
 
 
 def _check_not_a_typo(location: str) -> None:
@@ -101,44 +95,41 @@ def _check_not_a_typo(location: str) -> None:
     path = Path(location)
     if path.exists() or len(path.parts) > 1:
         return
-    close = difflib.get_close_matches(location.casefold(), _store.STORE_KINDS, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(location.casefold(), STORE_KINDS, n=1, cutoff=0.6)
     if close:
-        raise _store.StoreError(
+        raise StoreError(
             f"--store {location}: did you mean {close[0]}? (a folder in the current directory: ./{location})"
         )
 
 
-def _say(message: str) -> None:
-    import click
-
-    click.echo(f"tpbc-kg: store: {message}", err=True)
-
-
-@cache
-def query_store(location: str | Path | None = None) -> _store.QueryStore:
-    """The store the canned queries run on, opened once per process (see store_for)."""
-    return store_for(location)
-
-
 def reload() -> None:
-    """Forget the parsed graphs and opened stores (after the curated modules changed, or TPBC_KG_HOME
-    moved)."""
-    for cached in (bundled_graph, inferred_triples, query_graph, query_store):
+    """Forget the opened knowledge base and graphs (after the curated modules changed, or TPBC_KG_HOME
+    moved); the next call opens the build of the new sources, building it if needed."""
+    for cached in (knowledge_base, bundled_graph, inferred_triples, query_graph, query_store):
         cached.cache_clear()
 
 
-def find(name: str, graph: Graph | None = None) -> URIRef:
-    """The IRI of the entity a user means by name (label, synonym, CURIE, identifier or IRI)."""
-    return resolve(graph if graph is not None else bundled_graph(), name)
+def find(name: str, graph: Graph | None = None, store: str | Path | None = None) -> URIRef:
+    """The IRI of the entity a user means by name (label, synonym, CURIE, identifier or IRI), in graph or
+    else in the knowledge base (store: its folder, as for knowledge_base)."""
+    if graph is not None:
+        return resolve(graph, name)
+    return knowledge_base(store).names().resolve(name)
 
 
-def describe(name: str, graph: Graph | None = None) -> _show.EntityReport:
-    graph = graph if graph is not None else bundled_graph()
-    return _show.describe(graph, resolve(graph, name))
+def describe(name: str, graph: Graph | None = None, store: str | Path | None = None) -> _show.EntityReport:
+    """What the knowledge base (or graph) says about the entity a user names: classes (inferred ones
+    included), relations, claims with references, trials, resistance."""
+    if graph is None and store in STORE_KINDS:
+        graph = query_graph()  # an in-memory engine: the same triples, walked by rdflib
+    view = graph if graph is not None else knowledge_base(store).graph()
+    return _show.describe(view, find(name, graph, store))
 
 
-def show_text(name: str, graph: Graph | None = None, width: int | None = None) -> str:
-    return _show.render_text(describe(name, graph), width=width)
+def show_text(
+    name: str, graph: Graph | None = None, width: int | None = None, store: str | Path | None = None
+) -> str:
+    return _show.render_text(describe(name, graph, store), width=width)
 
 
 def stats(graph: Graph | None = None) -> _stats.GraphStats:
@@ -162,3 +153,58 @@ def export_text(fmt: str, graph: Graph | None = None, inferred: bool = False) ->
 
 def export_file(fmt: str, path: Path, graph: Graph | None = None, inferred: bool = False) -> None:
     _export.export(_export_source(graph, inferred), fmt, path)
+
+
+def run_query(
+    name: str, source: Graph | _store.QueryStore | None = None, store: str | Path | None = None, **params: str
+) -> tuple[_store.QueryStore, QueryResult]:
+    """A canned query's answer as terms, with the store it ran on (for labels)."""
+    target = as_store(source) if source is not None else query_store(store)
+    return target, execute(target, canned_query(name), params)
+
+
+@overload
+def ask(
+    name: str,
+    graph: Graph | _store.QueryStore | None = None,
+    *,
+    sparql_json: Literal[False] = False,
+    store: str | Path | None = None,
+    **params: str,
+) -> list[dict[str, Any]]: ...
+
+
+@overload
+def ask(
+    name: str,
+    graph: Graph | _store.QueryStore | None = None,
+    *,
+    sparql_json: Literal[True],
+    store: str | Path | None = None,
+    **params: str,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]: ...
+
+
+def ask(
+    name: str,
+    graph: Graph | _store.QueryStore | None = None,
+    *,
+    sparql_json: bool = False,
+    store: str | Path | None = None,
+    **params: str,
+) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Answer the canned query `name` (a file of queries/) with parameters given by name, label, synonym,
+    CURIE or IRI: `ask("drugs-bypassing-resistance", mechanism="PTEN loss")`. Rows are dicts (labels
+    for entities, Python values for literals, lists for list columns); with sparql_json=True also the
+    W3C SPARQL 1.1 JSON results document.
+
+    The knowledge base is asked by default; store="memory" asks rdflib's engine over the same triples,
+    store="some/folder" the knowledge base built in that folder. A graph or store passed as `graph` is
+    asked directly."""
+    from tpbc_kg.formats import sparql_json as to_json
+
+    target, result = run_query(name, graph, store, **params)
+    rows = to_dicts(target.names(), result)
+    if sparql_json:
+        return rows, to_json(result.vars, result.rows)
+    return rows

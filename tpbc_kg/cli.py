@@ -1,7 +1,8 @@
 """The `tpbc-kg` command: a thin layer over the Python API.
 
 Exit codes: 0 success; 1 the graph or an entry fails a check; 2 input the command cannot use (unknown
-entity, unreadable file, unknown format, bad option); 3 an internal error (a bug: please report it).
+entity, unreadable file, unknown format, bad option: tpbc_kg.errors.UserError); 3 an internal error (a bug:
+please report it; any other exception, a ValueError included).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from pathlib import Path
 import click
 
 from tpbc_kg import api
+from tpbc_kg.cli_build import build_command
 from tpbc_kg.cli_curate import add_command, validate_command
-from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND
+from tpbc_kg.cli_query import QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND, store_option
 from tpbc_kg.cli_reason import REASON_COMMAND
-from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK
+from tpbc_kg.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, UserError
 from tpbc_kg.export import EXPORTERS
 from tpbc_kg.load import InputError
 from tpbc_kg.progress import set_quiet
-from tpbc_kg.resolve import ResolutionError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,10 +42,12 @@ def cli(quiet: bool) -> None:
 @cli.command()
 @click.argument("entity")
 @click.option("--width", type=int, default=None, help="Wrap text to this many columns.")
-def show(entity: str, width: int | None) -> None:
+@store_option
+def show(entity: str, width: int | None, store: str | None) -> None:
     """Describe ENTITY (a label, synonym, symbol, CURIE, identifier or IRI; case-insensitive):
-    its relations, and every claim about it with the references behind it."""
-    click.echo(api.show_text(entity, width=width), nl=False)
+    its classes (inferred ones included), relations, and every claim about it with the references
+    behind it."""
+    click.echo(api.show_text(entity, width=width, store=store), nl=False)
 
 
 @cli.command()
@@ -82,6 +85,7 @@ def export(fmt: str, output: Path | None, inferred: bool) -> None:
 
 
 # Commands of other jobs live in their own modules and are attached here.
+cli.add_command(build_command)
 cli.add_command(validate_command)
 cli.add_command(add_command)
 cli.add_command(REASON_COMMAND)
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return EXIT_BAD_INPUT
-    except (InputError, ResolutionError, ValueError) as error:
+    except UserError as error:
         click.echo(f"tpbc-kg: {error}", err=True)
         return EXIT_BAD_INPUT
     except OSError as error:

@@ -1,4 +1,7 @@
-"""`validate` and `add`: the curator's commands."""
+"""`validate` and `add`: the curator's commands.
+
+The validation stack (pyshacl) is imported when one of them runs, not when `tpbc-kg` starts: every other
+command would pay most of a second for it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from tpbc_kg import curate, validate
 from tpbc_kg.errors import EXIT_CHECK_FAILED, EXIT_OK
 from tpbc_kg.paths import project_root
 
@@ -42,6 +44,8 @@ def validate_command(files: tuple[str, ...], output: str, input_format: str | No
     """Validate the bundled graph (no FILES) or curator entry FILES (Turtle, JSON-LD, N-Triples) in the
     context of the bundled graph. Exit 0 conforms, 1 violations (or warnings with --strict), 2 unreadable
     input."""
+    from tpbc_kg import validate
+
     if files:
         report = validate.validate_entries(_entry_paths(files), input_format)
     else:
@@ -60,6 +64,8 @@ def validate_command(files: tuple[str, ...], output: str, input_format: str | No
 def add_command(files: tuple[str, ...], input_format: str | None, dry_run: bool) -> int:
     """Validate entry FILES and merge them into the curated modules, all or nothing. Re-adding triples
     that are already present changes nothing and says so."""
+    from tpbc_kg import curate, validate
+
     try:
         outcome = curate.add(_entry_paths(files), input_format, dry_run=dry_run)
     except curate.EntryRejected as rejected:

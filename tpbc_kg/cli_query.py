@@ -2,7 +2,7 @@
 
 Each is a standalone click.Command (QUERIES_COMMAND, QUERY_COMMAND, SPARQL_COMMAND) that the main group
 attaches with `cli.add_command`. Failures raise the exceptions `tpbc_kg.cli.main` maps to exit code 2
-(click usage errors, tpbc_kg.load.InputError, tpbc_kg.resolve.ResolutionError subclasses, ValueError),
+(click usage errors and tpbc_kg.errors.UserError subclasses: InputError, ResolutionError, ...),
 so the commands hold no exit-code logic of their own.
 """
 
@@ -17,7 +17,9 @@ from rdflib import Graph
 
 from tpbc_kg import api
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
-from tpbc_kg.load import InputError, prefix_map
+from tpbc_kg.labels import curie
+from tpbc_kg.load import InputError
+from tpbc_kg.names import NameTable
 from tpbc_kg.query import (
     QueryFile,
     bind_parameters,
@@ -27,7 +29,6 @@ from tpbc_kg.query import (
     labeller,
     run_sparql,
 )
-from tpbc_kg.store import DEFAULT_STORE
 
 _QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".txt")
 
@@ -46,13 +47,18 @@ _width_option = click.option(
 store_option = click.option(
     "--store",
     "store",
-    default=DEFAULT_STORE,
-    show_default=True,
-    metavar="oxigraph|memory|DIR",
+    default=None,
+    metavar="DIR|memory|oxigraph",
     envvar="TPBC_KG_STORE",
-    help="Where the query runs: oxigraph (in memory), memory (rdflib's engine) or a folder holding a "
-    "persistent Oxigraph store (built on first use, rebuilt when the curated modules change). "
-    "Default from TPBC_KG_STORE.",
+    help="The folder of the compiled knowledge base (default: TPBC_KG_STORE, else the user's cache "
+    "folder; built on first use and whenever the sources change), or memory (rdflib's engine, the "
+    "reference) or oxigraph (a private in-memory copy).",
+)
+asserted_only_option = click.option(
+    "--asserted-only",
+    is_flag=True,
+    help="Query the curated triples alone; by default queries see the asserted and the inferred triples "
+    "(so ?x a tpbc:Drug finds drugs curated under any subclass).",
 )
 
 
@@ -106,30 +112,33 @@ def queries_command(width: int | None) -> None:
 @_format_option
 @_width_option
 @store_option
-def query_command(name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str) -> None:
+@asserted_only_option
+def query_command(
+    name: str, params: tuple[str, ...], fmt: str, width: int | None, store: str | None, asserted_only: bool
+) -> None:
     """Answer the canned query NAME (see `tpbc-kg queries`), for example:
 
     tpbc-kg query drugs-bypassing-resistance --param mechanism="PTEN loss"
     """
     values = parse_params(params)
     query = canned_query(name)
-    source = api.query_store(store)
+    source = api.query_store(store, asserted_only)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
     if not result.rows:
         click.echo(resolved_parameters(source.names(), query, values), err=True)
 
 
-def resolved_parameters(graph: Graph, query: QueryFile, values: dict[str, str]) -> str:
+def resolved_parameters(names: NameTable | Graph, query: QueryFile, values: dict[str, str]) -> str:
     """What an empty answer was asked: each parameter as the graph resolved it (label and CURIE), so a
     filter that matched nothing is told apart from a name that meant something else."""
-    label = labeller(graph)
-    prefixes = sorted(prefix_map().items(), key=lambda item: -len(item[1]))
+    label = labeller(names)
     parts = []
-    for name, node in bind_parameters(graph, query, values).items():
-        curie = next((f"{p}:{node[len(ns) :]}" for p, ns in prefixes if str(node).startswith(ns)), str(node))
-        shown = label(node)
-        parts.append(f"{name} = {shown} ({curie})" if shown != curie else f"{name} = {shown}")
+    for name, node in bind_parameters(names, query, values).items():
+        shown, short = label(node), curie(node)
+        parts.append(
+            f"{name} = {shown} ({short})" if shown != short and short != f"<{node}>" else f"{name} = {shown}"
+        )
     return f"{query.name}: nothing matched " + ("; ".join(parts) if parts else "(no parameters)")
 
 
@@ -155,12 +164,15 @@ def read_query_argument(argument: str) -> tuple[str, str]:
 @_format_option
 @_width_option
 @store_option
-def sparql_command(query_or_file: str, fmt: str, width: int | None, store: str) -> None:
+@asserted_only_option
+def sparql_command(
+    query_or_file: str, fmt: str, width: int | None, store: str | None, asserted_only: bool
+) -> None:
     """Run an ad-hoc SPARQL query (text, a .rq file, or - for standard input) on the graph. The prefixes
     tpbc:, kg:, rdf:, rdfs:, owl:, xsd:, skos: and dcterms: are predeclared. SELECT answers in any
     format; ASK prints true/false (JSON: the W3C boolean document); CONSTRUCT/DESCRIBE print Turtle."""
     text, where = read_query_argument(query_or_file)
-    source = api.query_store(store)
+    source = api.query_store(store, asserted_only)
     answer = run_sparql(source, text, where)
     if isinstance(answer, bool):
         click.echo(render_boolean(fmt, answer), nl=False)

@@ -8,3 +8,9 @@ EXIT_BAD_INPUT = 2
 """Input the command cannot use: unknown entity or parameter, unreadable file, unknown format, no Java."""
 EXIT_INTERNAL = 3
 """A bug: an unexpected exception."""
+
+
+class UserError(Exception):
+    """Base of every error the user can fix (bad input, an unknown name, an unusable folder): the CLI
+    prints its message and exits EXIT_BAD_INPUT. Anything else that escapes a command is a bug
+    (EXIT_INTERNAL), even a ValueError."""

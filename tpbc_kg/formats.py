@@ -1,15 +1,13 @@
 """Writing query answers: W3C SPARQL 1.1 results (JSON, CSV, TSV) for programs, and a table or Markdown
 with labels instead of IRIs for people.
 
-The W3C formats are written here rather than by rdflib so that every engine's answer (and the list
-columns the query engine sorts) is written the same way:
-JSON https://www.w3.org/TR/sparql11-results-json/, CSV and TSV https://www.w3.org/TR/sparql11-results-csv-tsv/.
+JSON (https://www.w3.org/TR/sparql11-results-json/) and CSV (https://www.w3.org/TR/sparql11-results-csv-tsv/)
+are written by rdflib's result serialisers from the rows every engine returns (the same output as the
+writer they replaced, on every canned query); rdflib has no TSV writer, so TSV is written here.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -19,7 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rdflib import XSD, Literal, URIRef
-from rdflib.term import BNode, Node
+from rdflib.query import Result
+from rdflib.term import BNode, Identifier, Node, Variable
 
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
 """The names `--format` accepts; table is the default."""
@@ -42,29 +41,28 @@ _GAP = "  "
 # --- W3C SPARQL 1.1 Query Results JSON -----------------------------------------------------------------
 
 
-def json_term(term: Node) -> dict[str, str]:
-    """One RDF term as a SPARQL JSON binding object."""
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        binding = {"type": "literal", "value": str(term)}
-        if term.language:
-            binding["xml:lang"] = term.language
-        elif term.datatype is not None and term.datatype != XSD.string:
-            binding["datatype"] = str(term.datatype)
-        return binding
-    raise TypeError(f"not an RDF term: {term!r}")
+def _rdflib_result(vars_: Sequence[str], rows: Sequence[Row]) -> Result:
+    result = Result("SELECT")
+    result.vars = [Variable(name) for name in vars_]
+    result.bindings = [
+        {
+            Variable(name): value
+            for name, value in zip(vars_, row, strict=True)
+            if isinstance(value, Identifier)
+        }
+        for row in rows
+    ]
+    return result
+
+
+def _serialized(vars_: Sequence[str], rows: Sequence[Row], fmt: str) -> bytes:
+    return _rdflib_result(vars_, rows).serialize(format=fmt) or b""
 
 
 def sparql_json(vars_: Sequence[str], rows: Sequence[Row]) -> dict[str, Any]:
     """The results document: head.vars and one bindings object per row (unbound variables left out)."""
-    bindings = [
-        {name: json_term(value) for name, value in zip(vars_, row, strict=True) if value is not None}
-        for row in rows
-    ]
-    return {"head": {"vars": list(vars_)}, "results": {"bindings": bindings}}
+    document: dict[str, Any] = json.loads(_serialized(vars_, rows, "json"))
+    return document
 
 
 def boolean_json(answer: bool) -> dict[str, Any]:
@@ -74,22 +72,9 @@ def boolean_json(answer: bool) -> dict[str, Any]:
 # --- W3C SPARQL 1.1 CSV and TSV ------------------------------------------------------------------------
 
 
-def _csv_value(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
-
-
 def to_csv(vars_: Sequence[str], rows: Sequence[Row]) -> str:
     """CSV results: plain values (IRIs bare, literals without tags), CRLF line ends, quoting as RFC 4180."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(vars_)
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in row])
-    return out.getvalue()
+    return _serialized(vars_, rows, "csv").decode("utf-8")
 
 
 def _escape_tsv(text: str) -> str:

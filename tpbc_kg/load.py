@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from tpbc_kg.errors import UserError
 from tpbc_kg.namespace import KG, TPBC
 from tpbc_kg.paths import catalog_path, ontology_dir
 
@@ -34,7 +36,7 @@ FORMATS_BY_SUFFIX = {
 
 
 @dataclass
-class InputError(Exception):
+class InputError(UserError):
     """A file that cannot be read as RDF: where, and what to do about it."""
 
     path: Path
@@ -57,8 +59,9 @@ def catalog(path: Path | None = None) -> dict[URIRef, Path]:
     root = ET.parse(path).getroot()
     mapping: dict[URIRef, Path] = {}
     for element in root.iter():
-        if element.tag.endswith("uri") and element.get("name"):
-            mapping[URIRef(element.get("name"))] = (path.parent / element.get("uri")).resolve()
+        name, uri = element.get("name"), element.get("uri")
+        if element.tag.endswith("uri") and name and uri:
+            mapping[URIRef(name)] = (path.parent / uri).resolve()
     return mapping
 
 
@@ -132,7 +135,9 @@ def _walk_imports(graph: Graph, root: URIRef, resolver: dict[URIRef, Path]) -> l
             parse_into(graph, path)
             advance()
             files.append(path)
-            pending.extend(sorted(graph.objects(iri, OWL.imports), key=str))
+            pending.extend(
+                sorted((o for o in graph.objects(iri, OWL.imports) if isinstance(o, URIRef)), key=str)
+            )
     return files
 
 
@@ -149,9 +154,15 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+@cache
+def _prefixes() -> tuple[tuple[str, str], ...]:
+    return tuple((prefix, str(ns)) for prefix, ns in bind_prefixes(Graph()).namespaces() if prefix)
+
+
 def prefix_map() -> dict[str, str]:
-    """The prefixes every graph, store and ad-hoc query of the package declares (tpbc:, kg:, rdf: ...)."""
-    return {prefix: str(ns) for prefix, ns in bind_prefixes(Graph()).namespaces() if prefix}
+    """The prefixes every graph, store, ad-hoc query and message of the package uses (tpbc:, kg:, rdf: ...):
+    the one prefix map (a new dict each call, for callers that add to it)."""
+    return dict(_prefixes())
 
 
 def load(root: URIRef = KG_ONTOLOGY) -> Graph:

@@ -9,7 +9,8 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from tpbc_kg.query import QueryFile, qc_queries
-from tpbc_kg.store import to_rdflib, to_store
+from tpbc_kg.store import to_store
+from tpbc_kg.terms import solutions, to_rdflib
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,10 @@ class Problem:
 
 def run_check(store: ox.Store, check: QueryFile) -> list[Problem]:
     problems = []
-    for solution in store.query(check.text):
+    for solution in solutions(store.query(check.text)):
         focus = to_rdflib(solution["focus"])
+        if focus is None:
+            continue
         detail = solution["detail"]
         problems.append(
             Problem(check.name, check.severity, focus, detail.value if detail is not None else "")

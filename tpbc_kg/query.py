@@ -21,23 +21,23 @@ from __future__ import annotations
 
 import difflib
 import re
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any
 
-from rdflib import RDF, RDFS, XSD, Graph, URIRef
+from rdflib import XSD, Graph
 from rdflib import Literal as RdfLiteral
-from rdflib.namespace import OWL, SKOS
-from rdflib.query import Result
-from rdflib.term import BNode, Node
+from rdflib.query import Result, ResultRow
+from rdflib.term import Node
 
-from tpbc_kg.namespace import TPBC
+from tpbc_kg.errors import UserError
+from tpbc_kg.names import NameTable, UnknownType, python_value
 from tpbc_kg.paths import queries_dir
-from tpbc_kg.resolve import AmbiguousEntity, NameIndex, ResolutionError, UnknownEntity
+from tpbc_kg.resolve import AmbiguousEntity, ResolutionError, UnknownEntity
 from tpbc_kg.store import MemoryStore, QueryStore
+from tpbc_kg.terms import with_values
 
 _HEADER_LINE = re.compile(r"^#\s*([A-Za-z_-]+)\s*:\s*(.*)$")
 _PARAMETER = re.compile(
@@ -48,15 +48,13 @@ LIST_SEPARATOR = "; "
 """How list columns (GROUP_CONCAT) join their items; the engine sorts the items."""
 
 LITERAL_TYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean}
-ANY_ENTITY_TYPES = ("Entity", "IRI")
-DRUG_CLASS_TYPE = "DrugClass"
 
 
-class QueryHeaderError(ValueError):
+class QueryHeaderError(UserError, ValueError):
     """A query file whose header cannot be read (a bug in the query file, reported with its path)."""
 
 
-class UnknownQuery(ValueError):
+class UnknownQuery(UserError, ValueError):
     """A query name that no file in queries/ has; the message lists the close names."""
 
     def __init__(self, name: str, known: list[str]) -> None:
@@ -67,7 +65,7 @@ class UnknownQuery(ValueError):
         self.suggestions = close
 
 
-class ParameterError(ValueError):
+class ParameterError(UserError, ValueError):
     """A parameter the query does not take, a required one left out, or a literal that does not parse."""
 
 
@@ -94,7 +92,7 @@ class AmbiguousParameterValue(AmbiguousEntity):
         return f"parameter {self.parameter}: {self.name!r} names several entities: {options}. Use a CURIE."
 
 
-class SparqlSyntaxError(ValueError):
+class SparqlSyntaxError(UserError, ValueError):
     """A query that does not parse, with the line and column where the parser stopped."""
 
     def __init__(self, source: str, message: str, line: int | None = None, column: int | None = None):
@@ -228,122 +226,34 @@ def canned_query(name: str) -> QueryFile:
 
 
 def run(graph: Graph, query: QueryFile, bindings: Mapping[str, Node] | None = None) -> Result:
-    return graph.query(query.text, initBindings=dict(bindings or {}))
+    """A query file's answer on an rdflib graph (in memory, or a knowledge base's view), with the bindings
+    as a VALUES block (terms.with_values) that every engine behind an rdflib Graph accepts."""
+    return graph.query(with_values(query.text, bindings))
+
+
+def select_rows(
+    graph: Graph, query: QueryFile, bindings: Mapping[str, Node] | None = None
+) -> list[ResultRow]:
+    """The rows of a SELECT query file's answer on an rdflib graph (see run), by variable name."""
+    return [row for row in run(graph, query, bindings) if isinstance(row, ResultRow)]
 
 
 # ------------------------------------------------------------------------------------------------------
 # Resolving parameter values (names -> nodes of the parameter's type)
 # ------------------------------------------------------------------------------------------------------
 
-_SUFFIX_WORDS = ("resistance", "setting", "evidence", "route", "role")
-_index_cache: dict[int, tuple[weakref.ref[Graph], int, NameIndex]] = {}
 
-
-def _camel_words(local: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", local)
-
-
-def _vocabulary_names(graph: Graph, node: URIRef) -> set[str]:
-    """Extra names for a TBox term, so users can type "PFS", "MedianPFS" or "EMT" for the vocabulary
-    individuals the TBox labels "median progression-free survival" (altLabel "median PFS") or
-    "epithelial-mesenchymal transition" (local name EMTResistance)."""
-    local = str(node)[len(str(TPBC._NS)) :]
-    names = {local, _camel_words(local)}
-    words = _camel_words(local).split()
-    if len(words) > 1 and words[-1].casefold() in _SUFFIX_WORDS:
-        names.add(" ".join(words[:-1]))
-    for prop in (RDFS.label, SKOS.altLabel):
-        for label in graph.objects(node, prop):
-            text = str(label)
-            if text.casefold().startswith("median "):
-                names.add(text[len("median ") :])
-    return names
-
-
-def _with_vocabulary_tier(graph: Graph, index: NameIndex) -> NameIndex:
-    tier: dict[str, set[URIRef]] = {}
-    namespace = str(TPBC._NS)
-    for node in set(graph.subjects(RDF.type, None)):
-        if isinstance(node, URIRef) and str(node).startswith(namespace):
-            for name in _vocabulary_names(graph, node):
-                key = " ".join(name.split()).casefold()
-                tier.setdefault(key, set()).add(node)
-                index.display.setdefault(key, name)
-    index.tiers.append(tier)
-    return index
-
-
-def name_index(graph: Graph) -> NameIndex:
-    """Every name the graph knows (labels, synonyms, identifiers, local names), built once per graph."""
-    cached = _index_cache.get(id(graph))
-    if cached and cached[0]() is graph and cached[1] == len(graph):
-        return cached[2]
-    index = _with_vocabulary_tier(graph, NameIndex.build(graph))
-    _index_cache[id(graph)] = (weakref.ref(graph), len(graph), index)
-    return index
-
-
-def _restricted(index: NameIndex, allowed: set[Node]) -> NameIndex:
-    tiers = [{k: v & allowed for k, v in tier.items() if v & allowed} for tier in index.tiers]
-    keys = {key for tier in tiers for key in tier}
-    display = {k: d for k, d in index.display.items() if k in keys}
-    return NameIndex(index.graph, tiers, display)
-
-
-def _instances(graph: Graph, cls: URIRef) -> set[Node]:
-    return {
-        s for sub in graph.transitive_subjects(RDFS.subClassOf, cls) for s in graph.subjects(RDF.type, sub)
-    }
-
-
-def allowed_nodes(graph: Graph, type_name: str) -> set[Node] | None:
-    """The nodes a parameter of this type may name (None: any node)."""
-    if type_name in ANY_ENTITY_TYPES:
-        return None
-    if type_name == DRUG_CLASS_TYPE:
-        return set(graph.transitive_subjects(RDFS.subClassOf, TPBC.Drug))
-    cls = TPBC[type_name]
-    if (cls, RDF.type, OWL.Class) not in graph:
-        raise QueryHeaderError(f"parameter type {type_name!r} is not a class of the ontology")
-    return _instances(graph, cls)
-
-
-def type_label(graph: Graph, type_name: str) -> str:
-    """How error messages name a parameter type ("resistance mechanism", "drug class")."""
-    if type_name in ANY_ENTITY_TYPES:
-        return "entity"
-    if type_name == DRUG_CLASS_TYPE:
-        return "drug class"
-    return str(graph.value(TPBC[type_name], RDFS.label) or type_name)
-
-
-_typed_cache: dict[tuple[int, int, str], tuple[weakref.ref[Graph], set[Node] | None, NameIndex]] = {}
-
-
-def typed_index(graph: Graph, type_name: str) -> tuple[set[Node] | None, NameIndex]:
-    """(the nodes a parameter of this type may name, the names of just those nodes), built once per
-    graph and type: on a large graph, restricting the index costs far more than answering the query."""
-    key = (id(graph), len(graph), type_name)
-    cached = _typed_cache.get(key)
-    if cached and cached[0]() is graph:
-        return cached[1], cached[2]
-    allowed = allowed_nodes(graph, type_name)
-    index = name_index(graph)
-    if allowed is not None:
-        index = _restricted(index, allowed)
-    for stale in [k for k, v in _typed_cache.items() if v[0]() is None]:
-        del _typed_cache[stale]
-    _typed_cache[key] = (weakref.ref(graph), allowed, index)
-    return allowed, index
-
-
-def resolve_value(graph: Graph, parameter: Parameter, value: str) -> Node:
+def resolve_value(names: NameTable | Graph, parameter: Parameter, value: str) -> Node:
     """The node (or literal) a parameter value means; raises UnknownParameterValue /
     AmbiguousParameterValue with close matches, or ParameterError for a literal that does not parse."""
     if parameter.type in LITERAL_TYPES:
         return _literal(parameter, value)
-    allowed, index = typed_index(graph, parameter.type)
-    label = type_label(graph, parameter.type)
+    names = name_table(names)
+    try:
+        allowed, index = names.typed_index(parameter.type)
+    except UnknownType as error:
+        raise QueryHeaderError(str(error)) from None
+    label = names.type_label(parameter.type)
     try:
         node = index.resolve(value)
     except AmbiguousEntity as error:
@@ -365,7 +275,7 @@ def _literal(parameter: Parameter, value: str) -> RdfLiteral:
     return literal
 
 
-def bind_parameters(graph: Graph, query: QueryFile, values: Mapping[str, str]) -> dict[str, Node]:
+def bind_parameters(names: NameTable | Graph, query: QueryFile, values: Mapping[str, str]) -> dict[str, Node]:
     """initBindings for the query: each given (or default) value resolved to a node of its type."""
     known = {p.name: p for p in query.parameters}
     for name in values:
@@ -382,7 +292,7 @@ def bind_parameters(graph: Graph, query: QueryFile, values: Mapping[str, str]) -
                     f"example: {query.example or 'see tpbc-kg queries'}"
                 )
             continue
-        bindings[parameter.name] = resolve_value(graph, parameter, str(value))
+        bindings[parameter.name] = resolve_value(names, parameter, str(value))
     return bindings
 
 
@@ -522,94 +432,42 @@ def run_sparql(source: Graph | QueryStore, text: str, where: str = "<query>") ->
 # ------------------------------------------------------------------------------------------------------
 
 
-def _english_first(label: Node) -> tuple[bool, str]:
-    return (getattr(label, "language", None) not in ("en", None), str(label))
+_tables: dict[int, tuple[Graph, int, NameTable]] = {}
 
 
-def label_of(graph: Graph, node: Node) -> str:
+def name_table(names: NameTable | Graph) -> NameTable:
+    """The NameTable for an rdflib graph (built once per graph and size), or the table itself."""
+    if isinstance(names, NameTable):
+        return names
+    cached = _tables.get(id(names))
+    if cached is None or cached[0] is not names or cached[1] != len(names):
+        cached = (names, len(names), NameTable.from_graph(names))
+        _tables.clear()  # one graph at a time: tables of large graphs are large
+        _tables[id(names)] = cached
+    return cached[2]
+
+
+def label_of(names: NameTable | Graph, node: Node) -> str:
     """What a person reads for a node: its rdfs:label (English first), else its CURIE."""
-    if isinstance(node, URIRef):
-        labels = list(graph.objects(node, RDFS.label))
-        for label in sorted(
-            labels, key=lambda lit: (getattr(lit, "language", None) not in ("en", None), str(lit))
-        ):
-            return str(label)
-        curie = graph.namespace_manager.normalizeUri(node)
-        return curie if not curie.startswith("<") else str(node)
-    if isinstance(node, BNode):
-        return f"_:{node}"
-    return str(node)
+    return name_table(names).label(node)
 
 
-def labeller(graph: Graph) -> Callable[[Node], str]:
-    """label_of for one graph, remembering what it has looked up (a table asks for the same node often)."""
-    seen: dict[Node, str] = {}
-
-    def label(node: Node) -> str:
-        if node not in seen:
-            seen[node] = label_of(graph, node)
-        return seen[node]
-
-    return label
+def labeller(names: NameTable | Graph) -> Callable[[Node], str]:
+    """label_of for one table."""
+    return name_table(names).label
 
 
-def python_value(graph: Graph, node: Node | None, is_list: bool = False) -> Any:
-    if is_list:
-        return [] if node is None else [item for item in str(node).split(LIST_SEPARATOR) if item]
-    if node is None:
-        return None
-    if isinstance(node, RdfLiteral):
-        return node.toPython()
-    return label_of(graph, node)
-
-
-def to_dicts(graph: Graph, result: QueryResult) -> list[dict[str, Any]]:
+def to_dicts(names: NameTable | Graph, result: QueryResult) -> list[dict[str, Any]]:
+    """Rows as dicts: labels for entities, Python values for literals, lists for list columns."""
+    table = name_table(names)
     listed = [name in result.list_columns for name in result.vars]
     return [
         {
-            name: python_value(graph, value, is_list)
+            name: python_value(table, value, is_list, LIST_SEPARATOR)
             for name, value, is_list in zip(result.vars, row, listed, strict=True)
         }
         for row in result.rows
     ]
-
-
-@overload
-def ask(
-    name: str, graph: Graph | None = None, *, sparql_json: Literal[False] = False, **params: str
-) -> list[dict[str, Any]]: ...
-
-
-@overload
-def ask(
-    name: str, graph: Graph | None = None, *, sparql_json: Literal[True], **params: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]: ...
-
-
-def ask(
-    name: str,
-    graph: Graph | QueryStore | None = None,
-    *,
-    sparql_json: bool = False,
-    store: str | Path | None = None,
-    **params: str,
-) -> list[dict[str, Any]] | tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Answer the canned query `name` (a file of queries/) with parameters given by name, label, synonym,
-    CURIE or IRI: `ask("drugs-bypassing-resistance", mechanism="PTEN loss")`. Rows are dicts (see the
-    module docstring); with sparql_json=True also the W3C SPARQL 1.1 JSON results document.
-
-    The bundled graph (with inferred triples) is asked on the default store (in-memory Oxigraph);
-    store="memory" asks rdflib instead and store="some/folder" a persistent Oxigraph store. A graph or
-    store passed as `graph` is asked directly."""
-    from tpbc_kg import api
-    from tpbc_kg.formats import sparql_json as to_json
-
-    source = as_store(graph) if graph is not None else api.query_store(store)
-    result = execute(source, canned_query(name), params)
-    rows = to_dicts(source.names(), result)
-    if sparql_json:
-        return rows, to_json(result.vars, result.rows)
-    return rows
 
 
 __all__ = [
@@ -624,16 +482,14 @@ __all__ = [
     "SparqlSyntaxError",
     "UnknownParameterValue",
     "UnknownQuery",
-    "allowed_nodes",
     "as_store",
-    "ask",
     "bind_parameters",
     "canned_queries",
     "canned_query",
     "execute",
     "label_of",
     "labeller",
-    "name_index",
+    "name_table",
     "parse_parameters",
     "qc_queries",
     "query_files",

@@ -1,4 +1,4 @@
-"""OWL reasoning over the knowledge graph: HermiT for the verdict, a rule-based fast path for queries.
+"""OWL reasoning over the knowledge graph: HermiT for the verdict, OWL 2 RL (reasonable) for queries.
 
 Two engines read the same axioms of ontology/tpbc.ttl:
 
@@ -15,32 +15,20 @@ Two engines read the same axioms of ontology/tpbc.ttl:
   4 s on the bundled graph); materialising uses owlready2's ``sync_reasoner_hermit`` with property
   values, which also realises every individual (15-25 s). HermiT only says *that* the graph is
   inconsistent; the sentences that say *why* come from the explainer below, which finds the clashes
-  with the rules of the fast path.
+  in the OWL 2 RL closure.
 
-* **The fast path** (no Java, well under a second on the bundled graph; owlrl took about 20 s on it,
-  too slow for every query) applies a subset of the OWL 2 RL rules, read generically from the TBox: the
-  told class hierarchy, domains and ranges (named classes), sub-properties, inverses, symmetric and
-  transitive properties, property chains, ``hasValue`` and ``allValuesFrom`` restrictions on
-  superclasses, and recognition of defined classes (``owl:equivalentClass`` and general class axioms
-  built from intersections, unions, ``someValuesFrom``, ``hasValue`` and ``oneOf``) up to a fixpoint.
-  It leaves out equality reasoning (``owl:sameAs``, merging through functional properties) and
-  cardinalities, where HermiT can conclude more; ``KNOWN_DIFFERENCES`` lists what that changes on the
-  curated graph (a test keeps the list honest).
+* **OWL 2 RL** by `reasonable` plus the rules of queries/rules/ (tpbc_kg.inference; no Java, about a
+  second on the bundled graph) computes what queries use and serves as a fast checker
+  (``--engine rules``): the clashes visible in its closure - disjoint classes, forbidden values
+  (``only (not X)``), owl:Nothing, datatypes, functional properties - are explained here in words,
+  each type traced back to what was asserted (a superclass, a domain or range of an asserted edge).
+  OWL RL leaves out some of what HermiT concludes (cardinalities, equality through functional
+  properties); ``KNOWN_DIFFERENCES`` lists what that changes on the curated graph (a test compares the
+  two engines' inferred triples, selected the same way by ``inference.select_inferred``).
 
-OWL is open-world, so two classes are derived by **closed-world rules** after the OWL step, documented
-here and in the TBox comments: a regimen is *chemotherapy-free* when it has at least one recorded drug,
-is not a ``TreatmentStrategy`` (a strategy lists characteristic drugs, not a complete regimen), and
-none of its drugs (fixed-dose combinations counted by their components) is a chemotherapy, an
-antibody-drug conjugate or an ADC payload (conjugates carry a cytotoxic payload, so a regimen built on
-one is not called chemotherapy-free); a regimen is a *dual HER2 blockade* when it includes at least two
-distinct anti-HER2 agents, counting the components of a fixed-dose combination and taking distinct IRIs
-as distinct drugs (the curation rules give every drug one IRI). The OWL axiom
+OWL is open-world, so two classes come from **closed-world rules** (queries/rules/*.rq, documented
+there): chemotherapy-free regimens and dual HER2 blockade regimens. The OWL axiom
 ``ChemotherapyFreeRegimen ⊑ includesDrug only (not Chemotherapy)`` still catches contradictions.
-
-``inferred_graph`` returns only *new* triples that queries use: memberships of the defined and
-closed-world classes not already implied by the asserted types, and object-property assertions from
-inverses, chains, transitivity and sub-properties. Claim-bearing properties are left out: each of their
-triples must be backed by a ``tpbc:Statement`` with a reference, and an inference has none.
 """
 
 from __future__ import annotations
@@ -59,15 +47,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
+from tpbc_kg import inference
+from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.load import bind_prefixes, load, load_schema, parse_into
-from tpbc_kg.namespace import KG, TPBC
+from tpbc_kg.namespace import TPBC
 
-Term = URIRef | BNode
-Why = tuple[object, ...]
+Term = Node  # an individual: an IRI or a blank node
+Why = tuple[Any, ...]  # ("asserted",), ("subclass", cls), ("domain", prop, value) ...
 
 _BUILTIN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _BUILTIN_ANNOTATIONS = {
@@ -95,15 +85,6 @@ _INTEGER_TYPES = {
     XSD.unsignedLong,
     XSD.unsignedShort,
     XSD.unsignedByte,
-}
-_PREFIXES = {
-    "tpbc": str(TPBC._NS),
-    "kg": str(KG),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
 }
 
 KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
@@ -309,19 +290,6 @@ class Schema:
     def supers_of(self, cls: URIRef) -> set[URIRef]:
         return self.supers.get(cls, {cls})
 
-    @property
-    def defined_classes(self) -> set[URIRef]:
-        """Classes whose members the reasoner recognises (definitions and general class axioms)."""
-        return {cls for cls, _ in self.definitions}
-
-
-CLOSED_WORLD_CLASSES = (TPBC.ChemotherapyFreeRegimen, TPBC.DualHER2BlockadeRegimen)
-
-
-def reasoned_classes(schema: Schema) -> set[URIRef]:
-    """The classes whose inferred memberships inferred_graph reports."""
-    return schema.defined_classes | set(CLOSED_WORLD_CLASSES)
-
 
 def _closure(edges: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
     """Reflexive-transitive closure of a named hierarchy."""
@@ -356,12 +324,16 @@ def read_schema(graph: Graph) -> Schema:
         datatype_properties=_typed(graph, OWL.DatatypeProperty),
         annotation_properties=_typed(graph, OWL.AnnotationProperty) | _BUILTIN_ANNOTATIONS,
         sub_properties=_closure(_property_parents(graph)),
-        inverses={(a, b) for a, b in graph.subject_objects(OWL.inverseOf) if _both_iris(a, b)},
+        inverses={
+            (a, b)
+            for a, b in graph.subject_objects(OWL.inverseOf)
+            if isinstance(a, URIRef) and isinstance(b, URIRef)
+        },
         symmetric=_typed(graph, OWL.SymmetricProperty),
         transitive=_typed(graph, OWL.TransitiveProperty),
         functional=_typed(graph, OWL.FunctionalProperty),
         chains=[
-            (prop, tuple(graph.items(chain)))
+            (prop, tuple(link for link in graph.items(chain) if isinstance(link, URIRef)))
             for prop, chain in graph.subject_objects(OWL.propertyChainAxiom)
             if isinstance(prop, URIRef)
         ],
@@ -405,9 +377,14 @@ def _add_necessary(
 
 
 def _read_disjointness(graph: Graph) -> set[frozenset[URIRef]]:
-    pairs = {frozenset((a, b)) for a, b in graph.subject_objects(OWL.disjointWith) if _both_iris(a, b)}
+    pairs = {
+        frozenset((a, b))
+        for a, b in graph.subject_objects(OWL.disjointWith)
+        if isinstance(a, URIRef) and isinstance(b, URIRef)
+    }
     for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
-        members = [m for m in graph.items(graph.value(group, OWL.members)) if isinstance(m, URIRef)]
+        listed = graph.value(group, OWL.members)
+        members = [m for m in graph.items(listed) if isinstance(m, URIRef)] if listed is not None else []
         pairs |= {frozenset((a, b)) for i, a in enumerate(members) for b in members[i + 1 :]}
     return pairs
 
@@ -416,14 +393,10 @@ def _typed(graph: Graph, kind: URIRef) -> set[URIRef]:
     return {s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
 
 
-def _both_iris(a: Node, b: Node) -> bool:
-    return isinstance(a, URIRef) and isinstance(b, URIRef)
-
-
 def _property_parents(graph: Graph) -> dict[URIRef, set[URIRef]]:
     parents: dict[URIRef, set[URIRef]] = defaultdict(set)
     for sub, sup in graph.subject_objects(RDFS.subPropertyOf):
-        if _both_iris(sub, sup):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
             parents[sub].add(sup)
             parents[sup].add(sup)
     return parents
@@ -432,7 +405,12 @@ def _property_parents(graph: Graph) -> dict[URIRef, set[URIRef]]:
 def _named_objects(graph: Graph, predicate: URIRef) -> dict[URIRef, set[URIRef]]:
     found: dict[URIRef, set[URIRef]] = defaultdict(set)
     for prop, cls in graph.subject_objects(predicate):
-        if _both_iris(prop, cls) and cls not in (OWL.Thing, RDFS.Resource) and not _is_datatype(cls):
+        if (
+            isinstance(prop, URIRef)
+            and isinstance(cls, URIRef)
+            and cls not in (OWL.Thing, RDFS.Resource)
+            and not _is_datatype(cls)
+        ):
             found[prop].add(cls)
     return found
 
@@ -468,9 +446,9 @@ class Facts:
             if p == RDF.type:
                 if isinstance(o, URIRef) and (not _is_builtin(o) or o in (OWL.Thing, OWL.Nothing)):
                     facts.add_type(s, o, ("asserted",))
-            elif p in schema.object_properties and not isinstance(o, Literal):
+            elif isinstance(p, URIRef) and p in schema.object_properties and not isinstance(o, Literal):
                 facts.add_edge(p, s, o)
-            elif p in schema.datatype_properties and isinstance(o, Literal):
+            elif isinstance(p, URIRef) and p in schema.datatype_properties and isinstance(o, Literal):
                 facts.values[p].setdefault(s, set()).add(o)
         return facts
 
@@ -501,48 +479,36 @@ class Facts:
     def has_type(self, node: Node, cls: URIRef) -> bool:
         return cls in self.types.get(node, ())
 
-    # --- class expressions --------------------------------------------------------------------
 
-    def members(self, expr: Expr | None) -> set[Node]:
-        """Individuals known to belong to expr (sound, not complete: open-world parts give nothing)."""
-        if isinstance(expr, Named):
-            if expr.iri == OWL.Thing:
-                return set(self.types)
-            return set(self.instances.get(expr.iri, ()))
-        if isinstance(expr, And):
-            sets = [self.members(part) for part in expr.parts]
-            return set.intersection(*sets) if sets else set()
-        if isinstance(expr, Or):
-            return set().union(*(self.members(part) for part in expr.parts))
-        if isinstance(expr, OneOf):
-            return set(expr.members)
-        if isinstance(expr, Some):
-            return self._some(expr)
-        if isinstance(expr, HasValue):
-            return self._has_value(expr)
-        return set()
+# ---------------------------------------------------------------------------------------------------
+# Why an individual has a type: the reasons explanations cite
+# ---------------------------------------------------------------------------------------------------
 
-    def _some(self, expr: Some) -> set[Node]:
-        if expr.prop in self.schema.datatype_properties:
-            holders = self.values.get(expr.prop, {})
-            if expr.filler is None:  # a datatype: any value counts (ranges are checked elsewhere)
-                return set(holders)
-            if isinstance(expr.filler, OneOf):
-                wanted = [m for m in expr.filler.members if isinstance(m, Literal)]
-                return {s for s, vals in holders.items() if any(_contains(vals, w) for w in wanted)}
-            return set()
-        if expr.filler is None or expr.filler == Named(OWL.Thing):
-            return set(self.out.get(expr.prop, {}))
-        found: set[Node] = set()
-        incoming = self.inn.get(expr.prop, {})
-        for target in self.members(expr.filler):
-            found |= incoming.get(target, set())
-        return found
 
-    def _has_value(self, expr: HasValue) -> set[Node]:
-        if isinstance(expr.value, Literal):
-            return {s for s, vals in self.values.get(expr.prop, {}).items() if _contains(vals, expr.value)}
-        return set(self.inn.get(expr.prop, {}).get(expr.value, set()))
+def _domain_range_rules(facts: Facts) -> bool:
+    """Type the subjects and objects of asserted edges by the properties' domains and ranges, noting the
+    edge as the reason: the one step of inference a curator's mistake usually goes through ("ERBB2 is
+    a drug because a regimen lists it as its drug")."""
+    changed = False
+    schema = facts.schema
+    for prop, classes in schema.domains.items():
+        subjects: dict[Node, Any] = dict(
+            facts.out.get(prop, {}) if prop in schema.object_properties else facts.values.get(prop, {})
+        )
+        for subject, objs in subjects.items():
+            if isinstance(subject, Literal):
+                continue
+            example = next(iter(objs))
+            for cls in classes:
+                changed |= facts.add_type(subject, cls, ("domain", prop, example))
+    for prop, classes in schema.ranges.items():
+        if prop not in schema.object_properties:
+            continue
+        for obj, holders in list(facts.inn.get(prop, {}).items()):
+            example = next(iter(holders))
+            for cls in classes:
+                changed |= facts.add_type(obj, cls, ("range", prop, example))
+    return changed
 
 
 def _contains(values: Iterable[Literal], wanted: Literal) -> bool:
@@ -556,164 +522,20 @@ def _same_value(a: Literal, b: Literal) -> bool:
     return bool(a.eq(b))
 
 
-# ---------------------------------------------------------------------------------------------------
-# The fast path: OWL 2 RL rules to a fixpoint
-# ---------------------------------------------------------------------------------------------------
-
-
-def saturate(facts: Facts) -> Facts:
-    """Apply the property, domain/range, restriction and definition rules until nothing changes."""
-    changed = True
-    while changed:  # domains and ranges first, so that explanations cite asserted triples
-        changed = _domain_range_rules(facts)
-        changed |= _property_rules(facts)
-        changed |= _restriction_rules(facts)
-        changed |= _definition_rules(facts)
-    return facts
-
-
-def _property_rules(facts: Facts) -> bool:
-    """Sub-properties, inverses, symmetry, transitivity and chains, to their own fixpoint."""
-    schema = facts.schema
-    any_change = False
-    changed = True
-    while changed:
-        changed = False
-        for prop, ancestors in schema.sub_properties.items():
-            for sup in ancestors - {prop}:
-                changed |= _copy_pairs(facts, prop, sup, reverse=False)
-        for a, b in schema.inverses:
-            changed |= _copy_pairs(facts, a, b, reverse=True)
-            changed |= _copy_pairs(facts, b, a, reverse=True)
-        for prop in schema.symmetric:
-            changed |= _copy_pairs(facts, prop, prop, reverse=True)
-        for prop in schema.transitive:
-            changed |= _transitive_closure(facts, prop)
-        for prop, chain in schema.chains:
-            changed |= _apply_chain(facts, prop, chain)
-        any_change |= changed
-    return any_change
-
-
-def _copy_pairs(facts: Facts, source: URIRef, target: URIRef, reverse: bool) -> bool:
-    changed = False
-    for s, o in facts.pairs(source):
-        changed |= facts.add_edge(target, o, s) if reverse else facts.add_edge(target, s, o)
-    return changed
-
-
-def _transitive_closure(facts: Facts, prop: URIRef) -> bool:
-    changed = False
-    for start in list(facts.out.get(prop, {})):
-        stack = list(facts.objects(prop, start))
-        seen = set(stack)
-        while stack:
-            for nxt in list(facts.objects(prop, stack.pop())):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        for target in seen:
-            changed |= facts.add_edge(prop, start, target)
-    return changed
-
-
-def _apply_chain(facts: Facts, prop: URIRef, chain: tuple[URIRef, ...]) -> bool:
-    frontier: dict[Node, set[Node]] = {s: set(objs) for s, objs in facts.out.get(chain[0], {}).items()}
-    for link in chain[1:]:
-        frontier = {s: {o2 for o in objs for o2 in facts.objects(link, o)} for s, objs in frontier.items()}
-    changed = False
-    for s, objs in frontier.items():
-        for o in objs:
-            changed |= facts.add_edge(prop, s, o)
-    return changed
-
-
-def _domain_range_rules(facts: Facts) -> bool:
-    changed = False
-    schema = facts.schema
-    for prop, classes in schema.domains.items():
-        subjects = facts.out.get(prop, {}) if prop in schema.object_properties else facts.values.get(prop, {})
-        for subject, objs in list(subjects.items()):
-            if isinstance(subject, Literal):
-                continue
-            example = next(iter(objs))
-            for cls in classes:
-                changed |= facts.add_type(subject, cls, ("domain", prop, example))
-    for prop, classes in schema.ranges.items():
-        if prop not in schema.object_properties:
+def explained_facts(graph: Graph, entailed: Iterable[tuple[Node, Node, Node]]) -> Facts:
+    """The entailed types and edges as Facts, each type with the reason a person can follow: asserted,
+    a superclass of an asserted type, a domain or range of an asserted edge; what only the reasoner
+    derives is marked as entailed."""
+    schema = read_schema(graph)
+    facts = Facts.from_graph(graph, schema)
+    _domain_range_rules(facts)
+    for s, p, o in entailed:
+        if isinstance(s, Literal):
             continue
-        for obj, subjects in list(facts.inn.get(prop, {}).items()):
-            example = next(iter(subjects))
-            for cls in classes:
-                changed |= facts.add_type(obj, cls, ("range", prop, example))
-    return changed
-
-
-def _restriction_rules(facts: Facts) -> bool:
-    """allValuesFrom types the values; hasValue adds the value (cls-avf, cls-hv1)."""
-    changed = False
-    for cls, restrictions in facts.schema.restrictions.items():
-        for node in list(facts.instances.get(cls, ())):
-            for restriction in restrictions:
-                changed |= _apply_restriction(facts, node, cls, restriction)
-    return changed
-
-
-def _apply_restriction(facts: Facts, node: Term, cls: URIRef, restriction: Expr) -> bool:
-    if isinstance(restriction, HasValue):
-        if isinstance(restriction.value, Literal):
-            values = facts.values[restriction.prop].setdefault(node, set())
-            if _contains(values, restriction.value):
-                return False
-            values.add(restriction.value)
-            return True
-        return facts.add_edge(restriction.prop, node, restriction.value)
-    changed = False
-    if isinstance(restriction, Only) and isinstance(restriction.filler, Named):
-        for value in list(facts.objects(restriction.prop, node)):
-            why = ("only", node, restriction.prop, cls)
-            changed |= facts.add_type(value, restriction.filler.iri, why)
-    return changed
-
-
-def _definition_rules(facts: Facts) -> bool:
-    changed = False
-    for cls, expr in facts.schema.definitions:
-        for node in facts.members(expr) - facts.instances.get(cls, set()):
-            if not isinstance(node, Literal):
-                changed |= facts.add_type(node, cls, ("definition", cls))
-    return changed
-
-
-# ---------------------------------------------------------------------------------------------------
-# Closed-world rules (see the module docstring)
-# ---------------------------------------------------------------------------------------------------
-
-
-def _regimen_drugs(facts: Facts, regimen: Node) -> set[Node]:
-    """The drugs of a regimen, fixed-dose combinations also counted by their components."""
-    drugs = set(facts.objects(TPBC.includesDrug, regimen))
-    return drugs | {c for d in drugs for c in facts.objects(TPBC.hasActiveComponent, d)}
-
-
-def apply_closed_world(facts: Facts) -> Facts:
-    """Derive chemotherapy-free and dual-HER2-blockade regimens from the recorded drugs."""
-    cytotoxic = (TPBC.Chemotherapy, TPBC.AntibodyDrugConjugate, TPBC.ADCPayload)
-    for regimen in list(facts.instances.get(TPBC.Regimen, ())):
-        drugs = _regimen_drugs(facts, regimen)
-        complete = not facts.has_type(regimen, TPBC.TreatmentStrategy)
-        if complete and drugs and not any(facts.has_type(d, c) for d in drugs for c in cytotoxic):
-            facts.add_type(regimen, TPBC.ChemotherapyFreeRegimen, ("closed", "chemotherapy-free"))
-        agents = {
-            d
-            for d in drugs
-            if facts.has_type(d, TPBC.AntiHER2Agent)
-            and not any(
-                facts.has_type(c, TPBC.AntiHER2Agent) for c in facts.objects(TPBC.hasActiveComponent, d)
-            )
-        }
-        if len(agents) >= 2:
-            facts.add_type(regimen, TPBC.DualHER2BlockadeRegimen, ("closed", "dual-her2"))
+        if p == RDF.type and isinstance(o, URIRef) and (not _is_builtin(o) or o == OWL.Nothing):
+            facts.add_type(s, o, ("entailed",))
+        elif isinstance(p, URIRef) and p in schema.object_properties and not isinstance(o, Literal):
+            facts.add_edge(p, s, o)
     return facts
 
 
@@ -732,17 +554,11 @@ class Words:
     def curie(self, node: Node) -> str:
         if isinstance(node, Literal):
             return node.n3()
-        text = str(node)
-        for prefix, iri in _PREFIXES.items():
-            if text.startswith(iri):
-                return f"{prefix}:{text[len(iri) :]}"
-        return f"<{text}>" if isinstance(node, URIRef) else "an anonymous node"
+        return curie(node) if isinstance(node, URIRef) else "an anonymous node"
 
     def label(self, node: Node) -> str | None:
         if node not in self._labels:
-            labels = list(self.graph.objects(node, RDFS.label))
-            english = [lab for lab in labels if getattr(lab, "language", None) in ("en", None)]
-            self._labels[node] = str((english or labels)[0]) if labels else None
+            self._labels[node] = preferred_label(self.graph.objects(node, RDFS.label))
         return self._labels[node]
 
     def term(self, node: Node) -> str:
@@ -786,9 +602,7 @@ class Words:
                 f"{self.thing(owner)}, a {self.term(owner_cls)}, has it as {self.term(prop)}, "
                 f"and allows only {self.term(cls)} there"
             )
-        if kind == "definition":
-            return f"it meets the definition of {self.term(cls)}"
-        return f"by the closed-world rule for {self.term(cls)}"
+        return f"the OWL 2 RL reasoner and the rules of queries/rules/ entail it is {self.term(cls)}"
 
 
 def find_problems(facts: Facts, words: Words) -> list[Problem]:
@@ -878,7 +692,8 @@ def _datatype_problems(facts: Facts, words: Words) -> Iterator[Problem]:
 
 
 def _datatype_ranges(graph: Graph) -> dict[URIRef, URIRef]:
-    return {p: r for p, r in graph.subject_objects(RDFS.range) if _both_iris(p, r) and _is_datatype(r)}
+    ranges = graph.subject_objects(RDFS.range)
+    return {p: r for p, r in ranges if isinstance(p, URIRef) and isinstance(r, URIRef) and _is_datatype(r)}
 
 
 def _literal_fault(value: Literal, expected: URIRef | None) -> str | None:
@@ -981,79 +796,31 @@ def unsatisfiable_classes(schema: Schema, words: Words) -> list[Problem]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# What inferred_graph reports
+# OWL 2 RL (reasonable) and the rules of queries/rules/, as a checker and as the source of inferences
 # ---------------------------------------------------------------------------------------------------
-
-
-def new_triples(graph: Graph, facts: Facts, schema: Schema) -> Graph:
-    """The inferred triples worth keeping (see the module docstring), none of them asserted."""
-    told = Facts.from_graph(graph, schema)
-    inferred = bind_prefixes(Graph())
-    for cls in sorted(reasoned_classes(schema), key=str):
-        for node in facts.instances.get(cls, set()) - told.instances.get(cls, set()):
-            if isinstance(node, URIRef):
-                inferred.add((node, RDF.type, cls))
-    for prop in sorted(facts.out, key=str):
-        if not _reported_property(prop, schema):
-            continue
-        for s, o in facts.pairs(prop):
-            if isinstance(s, URIRef) and isinstance(o, URIRef) and (s, prop, o) not in graph:
-                inferred.add((s, prop, o))
-    return inferred
-
-
-def _reported_property(prop: URIRef, schema: Schema) -> bool:
-    in_vocabulary = str(prop).startswith(str(TPBC._NS))
-    return in_vocabulary and prop in schema.object_properties and prop not in schema.claim_bearing
-
-
-# ---------------------------------------------------------------------------------------------------
-# Fast path API
-# ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Inference:
-    """The fast path's full result: the saturated facts, the new triples and the problems found."""
-
-    facts: Facts
-    inferred: Graph
-    problems: tuple[Problem, ...]
-    unsatisfiable: tuple[Problem, ...]
-    seconds: float
-
-
-def infer(graph: Graph) -> Inference:
-    """Run the fast path on graph (which should carry the TBox; an ABox alone is merged with it)."""
-    start = time.perf_counter()
-    graph = _with_schema(graph)
-    schema = read_schema(graph)
-    facts = apply_closed_world(saturate(Facts.from_graph(graph, schema)))
-    words = Words(graph)
-    return Inference(
-        facts=facts,
-        inferred=new_triples(graph, facts, schema),
-        problems=tuple(find_problems(facts, words)),
-        unsatisfiable=tuple(unsatisfiable_classes(schema, words)),
-        seconds=time.perf_counter() - start,
-    )
 
 
 def inferred_graph(graph: Graph) -> Graph:
-    """ONLY the new triples the fast path infers from graph, for queries to use beside the asserted graph."""
-    return infer(graph).inferred
+    """ONLY the new triples graph entails (tpbc_kg.inference), for queries to use beside it; an ABox alone
+    is reasoned with the schema."""
+    return inference.infer(_with_schema(graph))
 
 
 def check_rules(graph: Graph) -> ReasoningReport:
-    """The fast path as a checker: clashes it can see, without Java (HermiT may find more)."""
-    result = infer(graph)
+    """OWL 2 RL (reasonable) plus the rules as a checker: the clashes visible in the closure, explained,
+    without Java (HermiT, complete for OWL 2 DL, may find more)."""
+    start = time.perf_counter()
+    graph = _with_schema(graph)
+    entailed = inference.closure(graph)
+    words = Words(graph)
+    problems = tuple(find_problems(explained_facts(graph, entailed), words))
     return ReasoningReport(
-        engine="built-in rules",
-        consistent=not result.problems,
-        problems=result.problems,
-        unsatisfiable=result.unsatisfiable,
-        inferred=result.inferred,
-        seconds=result.seconds,
+        engine="OWL 2 RL (reasonable) and rules",
+        consistent=not problems,
+        problems=problems,
+        unsatisfiable=tuple(unsatisfiable_classes(read_schema(graph), words)),
+        inferred=inference.select_inferred(graph, entailed),
+        seconds=time.perf_counter() - start,
         triples=len(graph),
     )
 
@@ -1188,26 +955,10 @@ def _world_inferences(world: Any) -> Graph:
     for s, p, o in inferences.get_triples(None, None, None):
         if not (isinstance(o, int) and s > 0 and o > 0):
             continue
-        triple = tuple(URIRef(world._unabbreviate(x)) for x in (s, p, o))
-        if triple[1] != RDF.type or triple[2] != OWL.Ontology:
-            result.add(triple)
+        subject, predicate, obj = (URIRef(world._unabbreviate(x)) for x in (s, p, o))
+        if predicate != RDF.type or obj != OWL.Ontology:
+            result.add((subject, predicate, obj))
     return result
-
-
-def hermit_facts(graph: Graph, hermit: Graph) -> Facts:
-    """Facts from the asserted graph plus HermiT's conclusions, closed under HermiT's hierarchy.
-
-    owlready2 drops a derived value when its inverse is asserted, so inverses are added back."""
-    merged = Graph()
-    for triple in graph:
-        merged.add(triple)
-    for triple in hermit:
-        merged.add(triple)
-    facts = Facts.from_graph(merged, read_schema(merged))
-    for a, b in facts.schema.inverses:
-        _copy_pairs(facts, a, b, reverse=True)
-        _copy_pairs(facts, b, a, reverse=True)
-    return apply_closed_world(facts)
 
 
 def check_hermit(graph: Graph, java: str | None = None, materialize: bool = False) -> ReasoningReport:
@@ -1216,12 +967,38 @@ def check_hermit(graph: Graph, java: str | None = None, materialize: bool = Fals
     output = materialize_hermit(graph, java) if materialize else run_hermit(graph, java)
     words = Words(graph)
     if output.inferred is None:
-        problems = tuple(infer(graph).problems) or (_unexplained(),)
+        explained = find_problems(explained_facts(graph, inference.closure(graph)), words)
+        problems = tuple(explained) or (_unexplained(),)
         return ReasoningReport("HermiT", False, problems, (), None, output.seconds, len(graph))
     schema = read_schema(graph)
     unsat = tuple(_explain_unsatisfiable(cls, schema, words) for cls in output.unsatisfiable)
-    inferred = new_triples(graph, hermit_facts(graph, output.inferred), schema) if materialize else None
+    inferred = None
+    if materialize:
+        inferred = inference.select_inferred(graph, hermit_entailed(graph, output.inferred))
     return ReasoningReport("HermiT", True, (), unsat, inferred, output.seconds, len(graph))
+
+
+def hermit_entailed(graph: Graph, hermit: Graph) -> set[tuple[Node, Node, Node]]:
+    """The asserted triples, HermiT's conclusions, the inverse values owlready2 drops when the other
+    direction is asserted, and the closed-world rules' conclusions on all of them: HermiT's counterpart
+    of inference.closure, selected the same way for comparison."""
+    entailed = set(graph) | set(hermit)
+    pairs = [
+        (a, b)
+        for a, b in graph.subject_objects(OWL.inverseOf)
+        if isinstance(a, URIRef) and isinstance(b, URIRef)
+    ]
+    for a, b in pairs:
+        for forward, backward in ((a, b), (b, a)):
+            entailed |= {(o, backward, s) for s, p, o in list(entailed) if p == forward}
+    schema = read_schema(graph)  # owlready2 reports the most specific types: close them upwards
+    entailed |= {
+        (s, RDF.type, sup)
+        for s, p, o in list(entailed)
+        if p == RDF.type and isinstance(o, URIRef)
+        for sup in schema.supers_of(o)
+    }
+    return entailed | inference.apply_rules(entailed)
 
 
 def _unexplained() -> Problem:

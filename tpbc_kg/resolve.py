@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from tpbc_kg.errors import UserError
+from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.namespace import KG, TPBC
 
 _TIERS: tuple[tuple[URIRef, ...], ...] = (
@@ -44,7 +46,7 @@ _TIERS: tuple[tuple[URIRef, ...], ...] = (
 _STRUCTURAL = (TPBC.Regimen, TPBC.TrialArm, TPBC.Claim, TPBC.PathwayStep, TPBC.Discrepancy)
 
 
-class ResolutionError(LookupError):
+class ResolutionError(UserError, LookupError):
     """Base of the errors a user can fix by typing another name."""
 
 
@@ -74,11 +76,16 @@ def _norm(text: str) -> str:
 
 @dataclass
 class NameIndex:
-    """Lower-cased names -> nodes, one dict per tier, built once per graph."""
+    """Lower-cased names -> nodes, one dict per tier, with what resolution and messages need to know
+    about the nodes (labels, which ones are structural, the prefixes for CURIEs). Plain data: it is built
+    once per store and kept beside it (pickled), so opening a large graph does not rebuild it."""
 
-    graph: Graph
     tiers: list[dict[str, set[URIRef]]]
     display: dict[str, str]
+    known: set[URIRef] = field(default_factory=set)
+    structural: set[URIRef] = field(default_factory=set)
+    labels: dict[URIRef, str] = field(default_factory=dict)
+    namespaces: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, graph: Graph, types: Iterable[URIRef] | None = None) -> NameIndex:
@@ -100,10 +107,18 @@ class NameIndex:
                     tiers[tier][key].add(node)
                     display.setdefault(key, str(value))
         local = tiers[len(_TIERS)]
-        for node in set(graph.subjects(RDF.type, None)):
-            if isinstance(node, URIRef) and str(node).startswith(str(KG)):
+        typed = {n for n in graph.subjects(RDF.type, None) if isinstance(n, URIRef)}
+        for node in typed:
+            if str(node).startswith(str(KG)):
                 local[_norm(str(node)[len(str(KG)) :])].add(node)
-        return cls(graph, tiers, display)
+        return cls(
+            [dict(tier) for tier in tiers],
+            display,
+            known={n for n in graph.subjects() if isinstance(n, URIRef)},
+            structural=_structural_nodes(graph, typed),
+            labels=_labels(graph),
+            namespaces={prefix: str(ns) for prefix, ns in graph.namespace_manager.namespaces() if prefix},
+        )
 
     def resolve(self, name: str) -> URIRef:
         text = name.strip()
@@ -117,10 +132,10 @@ class NameIndex:
                 continue
             if len(nodes) == 1:
                 return next(iter(nodes))
-            named = [n for n in nodes if not self._is_structural(n)]
+            named = [n for n in nodes if n not in self.structural]
             if len(named) == 1:
                 return named[0]
-            raise AmbiguousEntity(name, sorted((self._curie(n), self._label(n)) for n in nodes))
+            raise AmbiguousEntity(name, sorted((self.curie(n), self.label(n)) for n in nodes))
         raise UnknownEntity(name, self.suggest(key))
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:
@@ -130,32 +145,51 @@ class NameIndex:
             close += [n for n in names if key and key in n and n not in close][: limit - len(close)]
         return [self.display[c] for c in close]
 
+    def restricted(self, allowed: set[URIRef]) -> NameIndex:
+        """The same index with only the names of the allowed nodes."""
+        tiers = [{k: v & allowed for k, v in tier.items() if v & allowed} for tier in self.tiers]
+        keys = {key for tier in tiers for key in tier}
+        display = {k: d for k, d in self.display.items() if k in keys}
+        return NameIndex(tiers, display, self.known, self.structural, self.labels, self.namespaces)
+
     def _as_iri(self, text: str) -> URIRef | None:
         if ":" not in text or any(ch.isspace() for ch in text):
             return None
         candidates = [URIRef(text)]
         if not text.startswith("http"):
             prefix, _, local = text.partition(":")
-            for bound_prefix, namespace in self.graph.namespace_manager.namespaces():
+            for bound_prefix, namespace in self.namespaces.items():
                 if bound_prefix.casefold() == prefix.casefold():
-                    candidates.append(URIRef(str(namespace) + local))
+                    candidates.append(URIRef(namespace + local))
         for iri in candidates:
-            if (iri, None, None) in self.graph:
+            if iri in self.known:
                 return iri
         return None
 
-    def _is_structural(self, node: URIRef) -> bool:
-        for rdf_type in self.graph.objects(node, RDF.type):
-            ancestors = set(self.graph.transitive_objects(rdf_type, RDFS.subClassOf))
-            if ancestors.intersection(_STRUCTURAL):
-                return True
-        return False
+    def curie(self, node: URIRef) -> str:
+        return curie(node)
 
-    def _curie(self, node: URIRef) -> str:
-        return self.graph.namespace_manager.normalizeUri(node)
+    def label(self, node: URIRef) -> str:
+        return self.labels.get(node) or self.curie(node)
 
-    def _label(self, node: URIRef) -> str:
-        return str(self.graph.value(node, RDFS.label) or self._curie(node))
+
+def _labels(graph: Graph) -> dict[URIRef, str]:
+    """Each node's rdfs:label, English (or untagged) first."""
+    found: dict[URIRef, list[Literal]] = defaultdict(list)
+    for node, value in graph.subject_objects(RDFS.label):
+        if isinstance(node, URIRef) and isinstance(value, Literal):
+            found[node].append(value)
+    return {node: label for node, values in found.items() if (label := preferred_label(values)) is not None}
+
+
+def _structural_nodes(graph: Graph, nodes: set[URIRef]) -> set[URIRef]:
+    """The nodes typed (directly or through a superclass) as one of the structural classes."""
+    structural_classes: set[URIRef] = set()
+    for cls in _STRUCTURAL:
+        subclasses = graph.transitive_subjects(RDFS.subClassOf, cls)
+        structural_classes |= {c for c in subclasses if isinstance(c, URIRef)}
+        structural_classes.add(cls)
+    return {n for n in nodes if set(graph.objects(n, RDF.type)) & structural_classes}
 
 
 def resolve(graph: Graph, name: str, types: Iterable[URIRef] | None = None) -> URIRef:

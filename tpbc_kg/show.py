@@ -17,9 +17,10 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
+from tpbc_kg.labels import curie, preferred_label
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.paths import queries_dir
-from tpbc_kg.query import read_query_file, run
+from tpbc_kg.query import read_query_file, select_rows
 
 _HIDDEN = {
     RDF.type,
@@ -106,8 +107,10 @@ class EntityReport:
     outcomes: list[OutcomeView] = field(default_factory=list)
 
 
-def label(graph: Graph, node: Node) -> str:
-    """A readable name for any node or literal."""
+def label(graph: Graph, node: Node | None) -> str:
+    """A readable name for any node or literal ("" for none)."""
+    if node is None:
+        return ""
     if isinstance(node, Literal):
         value = node.toPython()
         if isinstance(value, Decimal):
@@ -115,10 +118,10 @@ def label(graph: Graph, node: Node) -> str:
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
-    text = graph.value(node, RDFS.label)
+    text = preferred_label(graph.objects(node, RDFS.label))
     if text is not None:
-        return str(text)
-    return graph.namespace_manager.normalizeUri(node) if isinstance(node, URIRef) else str(node)
+        return text
+    return curie(node) if isinstance(node, URIRef) else str(node)
 
 
 def citation(graph: Graph, reference: Node) -> str:
@@ -158,7 +161,7 @@ def _incoming(graph: Graph, iri: URIRef) -> list[tuple[str, list[str]]]:
 def _claims(graph: Graph, iri: URIRef) -> list[ClaimView]:
     query = read_query_file(queries_dir() / "show" / "claims-about.rq")
     rows: dict[Node, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for row in run(graph, query, {"entity": iri}):
+    for row in select_rows(graph, query, {"entity": iri}):
         for key in (
             "subject",
             "predicate",
@@ -208,7 +211,7 @@ def _citation_order(text: str) -> tuple[int, str]:
 def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
     query = read_query_file(queries_dir() / "show" / "drug-trials.rq")
     arms: dict[Node, list[str]] = defaultdict(list)
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         arm_name = graph.value(row.arm, TPBC.armLabel)
         regimen = label(graph, row.regimen)
         arms[row.study].append(f"{arm_name}: {regimen}" if arm_name else regimen)
@@ -217,7 +220,7 @@ def _studies(graph: Graph, drug: URIRef) -> list[StudyView]:
             StudyView(
                 label=label(graph, study),
                 arms=sorted(set(names)),
-                sample_sizes=sorted(int(n) for n in graph.objects(study, TPBC.sampleSize)),
+                sample_sizes=sorted(int(str(n)) for n in graph.objects(study, TPBC.sampleSize)),
             )
             for study, names in arms.items()
         ),
@@ -241,7 +244,7 @@ def _statement_citations(graph: Graph, subject: Node, predicate: URIRef, obj: No
 def _resistance(graph: Graph, drug: URIRef) -> list[MechanismView]:
     query = read_query_file(queries_dir() / "show" / "drug-resistance.rq")
     views = []
-    for row in run(graph, query, {"drug": drug}):
+    for row in select_rows(graph, query, {"drug": drug}):
         predicate = TPBC.confersResistanceTo if row.via == drug else TPBC.confersResistanceToClass
         scope = "drug" if row.via == drug else ("any" if row.via == TPBC.Drug else "class")
         views.append(
@@ -277,7 +280,7 @@ def _outcomes(graph: Graph, study: URIRef) -> list[OutcomeView]:
             OutcomeView(
                 arm=arm_text,
                 endpoint=endpoint,
-                value=f"{label(graph, value)} {label(graph, unit)}" if value is not None else "-",
+                value=f"{label(graph, value)} {label(graph, unit)}".strip() if value is not None else "-",
                 citations=sorted(
                     (citation(graph, r) for r in graph.objects(outcome, TPBC.supportedBy)),
                     key=_citation_order,
@@ -304,7 +307,7 @@ def describe(graph: Graph, iri: URIRef) -> EntityReport:
     """Everything the graph says about iri, grouped for reading."""
     report = EntityReport(
         iri=iri,
-        curie=graph.namespace_manager.normalizeUri(iri),
+        curie=curie(iri),
         label=label(graph, iri),
         types=_values(graph, list(graph.objects(iri, RDF.type))),
         description=str(graph.value(iri, DCTERMS.description) or graph.value(iri, SKOS.definition) or "")

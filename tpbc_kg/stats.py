@@ -40,12 +40,14 @@ def compute(graph: Graph) -> GraphStats:
     classes = [c for c in graph.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef) and c in TPBC]
     counts = []
     for cls in classes:
-        subclasses = set(graph.transitive_subjects(RDFS.subClassOf, cls))
+        subclasses = {c for c in graph.transitive_subjects(RDFS.subClassOf, cls) if isinstance(c, URIRef)}
         total = set().union(*(_members(graph, c) for c in subclasses))
         counts.append(
             ClassCount(cls, str(graph.value(cls, RDFS.label) or cls), len(_members(graph, cls)), len(total))
         )
-    claim_classes = set(graph.transitive_subjects(RDFS.subClassOf, TPBC.Claim))
+    claim_classes = {
+        c for c in graph.transitive_subjects(RDFS.subClassOf, TPBC.Claim) if isinstance(c, URIRef)
+    }
     claims = set().union(*(_members(graph, c) for c in claim_classes))
     with_ref = {c for c in claims if graph.value(c, TPBC.supportedBy) is not None}
     numbered = {
