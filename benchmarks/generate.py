@@ -15,8 +15,10 @@ usage: python benchmarks/generate.py --triples 100000 --seed 1 -o /tmp/kg-100k.n
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -109,34 +111,46 @@ def _copy(curated: list[ox.Triple], k: int, rng: random.Random, shared: set[str]
     return out
 
 
-def generate(triples: int, seed: int) -> list[ox.Triple]:
-    """The synthetic graph as an ordered list of triples (deterministic for triples and seed): the schema and
-    the references once, then whole copies of the curated graph until there are at least `triples`
-    triples. Whole copies, not a cut one, so that no claim or outcome points at a node left out and the
-    graph conforms to shapes/ (a test of the suite checks a small one)."""
+def iter_triples(triples: int, seed: int) -> Iterator[ox.Triple]:
+    """The synthetic graph, triple by triple (deterministic for triples and seed): the schema and the
+    references once, then whole copies of the curated graph until there are at least `triples` triples.
+    Whole copies, not a cut one, so that no claim or outcome points at a node left out and the graph
+    conforms to shapes/ (a test of the suite checks a small one). Streamed, so that a 10M-triple graph is
+    written without holding it in memory."""
     rng = random.Random(seed)
     schema, curated = _curated_triples()
     shared = shared_subjects(curated)
-    out = list(schema) + [  # the references, their links to studies pointing into copy 0
+    head = list(schema) + [  # the references, their links to studies pointing into copy 0
         ox.Triple(t.subject, t.predicate, _clone_term(t.object, "-s0", shared))
         for t in curated
         if t.subject.value in shared
     ]
-    k = 0
-    while k == 0 or len(out) < triples:  # at least one copy
-        out.extend(_copy(curated, k, rng, shared))
+    yield from head
+    count, k = len(head), 0
+    while k == 0 or count < triples:  # at least one copy
+        copy = _copy(curated, k, rng, shared)
+        yield from copy
+        count += len(copy)
         k += 1
-    return out
 
 
-def write(triples: list[ox.Triple], path: Path) -> None:
+def generate(triples: int, seed: int) -> list[ox.Triple]:
+    """The synthetic graph as an ordered list of triples (see iter_triples)."""
+    return list(iter_triples(triples, seed))
+
+
+def write(triples: Iterable[ox.Triple], path: Path) -> None:
+    """Write the triples (a list or a stream) to path, Turtle or N-Triples by its extension; atomically,
+    so that an interrupted run never leaves a cut file that a later benchmark would take for whole."""
     fmt = ox.RdfFormat.TURTLE if path.suffix == ".ttl" else ox.RdfFormat.N_TRIPLES
     prefixes = {"kg": KG, "tpbc": TPBC} if fmt == ox.RdfFormat.TURTLE else None
-    with open(path, "wb") as handle:
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "wb") as handle:
         if prefixes:
             ox.serialize(triples, handle, format=fmt, prefixes=prefixes)
         else:
             ox.serialize(triples, handle, format=fmt)
+    os.replace(partial, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,9 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-o", "--output", type=Path, required=True, help="output file (.nt or .ttl)")
     args = parser.parse_args(argv)
-    triples = generate(args.triples, args.seed)
-    write(triples, args.output)
-    print(f"wrote {len(triples)} triples to {args.output}", file=sys.stderr)
+    write(iter_triples(args.triples, args.seed), args.output)
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 

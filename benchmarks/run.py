@@ -3,6 +3,8 @@ naive baseline (rdflib's in-memory store, pyshacl over the whole graph), on the 
 synthetic graphs of 100k and 1M triples (benchmarks/generate.py). Prints one markdown table per size.
 
 usage: python benchmarks/run.py            # bundled, 100k and 1M (about half an hour on 2 cores)
+       python benchmarks/run.py --sizes 10M --save runs/   # 10M, default configuration only
+       python benchmarks/run.py --merge runs/bundled.json runs/100k.json runs/1M.json runs/10M.json -o R.md
        python benchmarks/run.py --quick    # bundled and 100k only, under 5 minutes
        python benchmarks/run.py -o benchmarks/RESULTS.md
 
@@ -16,6 +18,9 @@ shares its acronym, so a name would be ambiguous.
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import math
 import multiprocessing as mp
 import os
 import platform
@@ -26,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CACHE = Path(tempfile.gettempdir()) / "tpbc-kg-bench"
-SIZES = {"bundled": 0, "100k": 100_000, "1M": 1_000_000}
+SIZES = {"bundled": 0, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 ENTRY = ROOT / "examples" / "trial.ttl"
 
 
@@ -57,7 +62,7 @@ def dataset(size: str, quiet: bool) -> tuple[Path, str]:
             print(f"generating {size} ...", file=sys.stderr)
         import generate
 
-        generate.write(generate.generate(SIZES[size], seed=1), path)
+        generate.write(generate.iter_triples(SIZES[size], seed=1), path)
     return path, "-s0"
 
 
@@ -159,8 +164,8 @@ def peak_memory_mib() -> float:
 def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> tuple[dict[str, Measure], int]:
     import pyoxigraph as ox
 
+    from tpbc_kg import jsonld, validate
     from tpbc_kg import store as kgstore
-    from tpbc_kg import validate
     from tpbc_kg.load import prefix_map
     from tpbc_kg.query import canned_query, execute
 
@@ -193,19 +198,42 @@ def default_configuration(path: Path, suffix: str, runs: int, quick: bool) -> tu
     results["name index (first parameterised query)"] = Measure([timed(store.names)])
     for name, params in query_cases(suffix):
         query = canned_query(name)
-        results[f"query {name}"] = repeated(lambda q=query, p=params: execute(store, q, p), runs, 20)
+
+        def answer(q: Any = query, p: dict[str, str] = params) -> None:
+            execute(store, q, p)
+
+        if len(store) > 5_000_000:  # a whole-graph query may run for minutes at 10M: stop it at 120 s
+            first = limited(answer, 120)
+            if not first.runs or first.runs[0] > 20:
+                first.note = "1 run" if first.runs else first.note
+                results[f"query {name}"] = first
+                continue
+        results[f"query {name}"] = repeated(answer, runs, 20)
     entry = validate.read_entries([ENTRY])
     results["new-entry validation"] = repeated(
         lambda: validate.validate_entry_graph(entry, [ENTRY], base=store), runs, 20
     )
-    graph = _rdflib_graph(path)
-    limits = _limits(quick, len(graph))
-    results["full validation"] = limited(
-        lambda: validate.validate_graph(graph, [path]), limits["full default"]
-    )
+    limits = _limits(quick, len(store))
+    results["full validation"] = limited(lambda: validate.validate_store(store), limits["full default"])
     results["export Turtle"] = Measure([timed(lambda: store.serialize("turtle"))])
-    results["export JSON-LD"] = limited(lambda: _json_ld(graph), limits["json-ld"])
+    results["export JSON-LD"] = limited(lambda: jsonld.store_to_jsonld(store.store), limits["json-ld"])
+    for step, measure in cold_cli_steps(path).items():
+        results[step] = measure
     return results, len(store)
+
+
+# --- hook: cold CLI commands (issue 10) -----------------------------------------------------------------
+# The lead's issue 10 adds rows for cold `tpbc-kg ...` commands (a fresh process each: import, open the
+# store, answer). Register a function here that takes the dataset's path and returns {row name: Measure};
+# each row is printed in the size's table, with its growth exponent, after the exports.
+COLD_CLI_STEPS: list[Callable[[Path], dict[str, Measure]]] = []
+
+
+def cold_cli_steps(path: Path) -> dict[str, Measure]:
+    rows: dict[str, Measure] = {}
+    for step in COLD_CLI_STEPS:
+        rows.update(step(path))
+    return rows
 
 
 def _limits(quick: bool, triples: int) -> dict[str, float]:
@@ -213,6 +241,8 @@ def _limits(quick: bool, triples: int) -> dict[str, float]:
     time: --quick in under 5 minutes, the full run with 1M triples in well under an hour."""
     if quick:
         return {"query": 10, "repeat": 5, "entry": 60, "full": 30, "full default": 300, "json-ld": 60}
+    if triples > 5_000_000:
+        return {"query": 20, "repeat": 10, "entry": 120, "full": 120, "full default": 900, "json-ld": 600}
     if triples > 500_000:
         return {"query": 20, "repeat": 10, "entry": 120, "full": 120, "full default": 300, "json-ld": 300}
     return {"query": 30, "repeat": 20, "entry": 300, "full": 300, "full default": 600, "json-ld": 300}
@@ -340,7 +370,7 @@ def ratio(default: Measure | None, naive: Measure | None) -> tuple[str, float | 
 
 
 def table(
-    size: str, triples: int, default: dict[str, Any], naive: dict[str, Any]
+    size: str, triples: int, default: dict[str, Any], naive: dict[str, Any] | None
 ) -> tuple[str, dict[str, Any]]:
     rows = [
         f"### {size} ({triples:,} triples)",
@@ -349,19 +379,66 @@ def table(
         "|---|---|---|---|---|---|",
     ]
     ratios: dict[str, float | None] = {}
+    naive_results = naive["results"] if naive else {}
     for step, measure in default["results"].items():
-        other = naive["results"].get(step)
+        other = naive_results.get(step)
         text, value = ratio(measure, other)
         ratios[step] = value
         note = f" ({measure.note})" if measure.note and measure.runs else ""
         other_note = f" ({other.note})" if other is not None and other.note and other.runs else ""
         rows.append(
             f"| {step} | {cell(measure)}{note} | {cell(measure, 'p95')} | "
-            f"{cell(other)}{other_note} | {cell(other, 'p95')} | {text} |"
+            f"{cell(other) if naive else 'not run'}{other_note} | {cell(other, 'p95')} | {text} |"
         )
-    peak = naive["peak"] / default["peak"]
-    rows.append(f"| peak memory | {default['peak']:,.0f} MiB | | {naive['peak']:,.0f} MiB | | {peak:.1f}× |")
+    if naive:
+        peak = naive["peak"] / default["peak"]
+        rows.append(
+            f"| peak memory | {default['peak']:,.0f} MiB | | {naive['peak']:,.0f} MiB | | {peak:.1f}× |"
+        )
+    else:
+        rows.append(f"| peak memory | {default['peak']:,.0f} MiB | | not run | | – |")
     return "\n".join(rows) + "\n", ratios
+
+
+def growth(measured: list[tuple[str, dict[str, Any]]]) -> str:
+    """The growth exponent of each default step between consecutive sizes: k in time ∝ triples^k
+    (k = 1 is linear; k = 0 does not grow). Steps stopped at their limit give a lower bound (">")."""
+    if len(measured) < 2:
+        return ""
+    pairs = list(itertools.pairwise(measured))
+    header = " | ".join(f"{a} → {b}" for (a, _), (b, _) in pairs)
+    rows = [
+        "### Growth exponents (default configuration, p50)",
+        "",
+        f"| step | {header} |",
+        "|---|" + "---|" * len(pairs),
+    ]
+    steps = list(measured[-1][1]["results"])
+    for (_, first), _ in pairs:
+        steps += [k for k in first["results"] if k not in steps]
+    for step in steps:
+        cells = []
+        for (_, small), (_, large) in pairs:
+            cells.append(_exponent(small, large, step))
+        rows.append(f"| {step} | " + " | ".join(cells) + " |")
+    cells = []
+    for (_, small), (_, large) in pairs:
+        ratio_n = large["triples"] / small["triples"]
+        cells.append(f"{math.log(large['peak'] / small['peak']) / math.log(ratio_n):.2f}")
+    rows.append("| peak memory | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def _exponent(small: dict[str, Any], large: dict[str, Any], step: str) -> str:
+    a, b = small["results"].get(step), large["results"].get(step)
+    if a is None or b is None or not a.runs or not a.p50:
+        return "–"
+    n = math.log(large["triples"] / small["triples"])
+    if not b.runs:
+        if b.limit:
+            return f"> {math.log(b.limit / a.p50) / n:.2f}"
+        return "–"
+    return f"{math.log(b.p50 / a.p50) / n:.2f}"
 
 
 def machine() -> str:
@@ -388,38 +465,81 @@ def summary(ratios: dict[str, float | None]) -> str:
     )
 
 
+def _save(path: Path, size: str, default: dict[str, Any], naive: dict[str, Any] | None) -> None:
+    """One size's raw measurements, so runs made apart (the 10M run beside the others) merge into one
+    report with --merge."""
+    def plain(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+        if outcome is None:
+            return None
+        return {**outcome, "results": {k: asdict(v) for k, v in outcome["results"].items()}}
+
+    path.write_text(json.dumps({"size": size, "default": plain(default), "naive": plain(naive)}, indent=1))
+
+
+def _load(path: Path) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    data = json.loads(path.read_text())
+
+    def measures(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+        if outcome is None:
+            return None
+        return {**outcome, "results": {k: Measure(**v) for k, v in outcome["results"].items()}}
+
+    return data["size"], measures(data["default"]), measures(data["naive"])  # type: ignore[return-value]
+
+
+def report(measured: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> str:
+    parts = [f"# Benchmark: default configuration vs naive baseline\n\n{machine()}\n"]
+    ratios_100k: dict[str, float | None] = {}
+    for size, default, naive in measured:
+        text, ratios = table(size, default["triples"], default, naive)
+        parts.append(text)
+        if size == "100k":
+            ratios_100k = ratios
+    parts.append(growth([(size, default) for size, default, _ in measured]))
+    parts.append(summary(ratios_100k) + "\n")
+    return "\n".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the bundled graph and 100k only")
-    parser.add_argument("--sizes", default=None, help="comma-separated: bundled,100k,1M")
+    parser.add_argument("--sizes", default=None, help="comma-separated: bundled,100k,1M,10M")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query after the warm-up")
+    parser.add_argument("--no-naive-above", type=int, default=5_000_000,
+                        help="skip the naive baseline on graphs larger than this (default: 10M skips it)")
+    parser.add_argument("--save", type=Path, default=None, help="folder: keep each size's measurements")
+    parser.add_argument("--merge", type=Path, nargs="*", default=None,
+                        help="do not measure: write the report of saved measurements (in this order)")
     parser.add_argument("--quiet", action="store_true", help="print only the tables")
     parser.add_argument("-o", "--output", type=Path, default=None, help="also write the report here")
     args = parser.parse_args(argv)
-    sizes = args.sizes.split(",") if args.sizes else (["bundled", "100k"] if args.quick else list(SIZES))
-    report = [f"# Benchmark: default configuration vs naive baseline\n\n{machine()}\n"]
-    print(report[0])
-    ratios_100k: dict[str, float | None] = {}
-    for size in sizes:
-        path, suffix = dataset(size, args.quiet)
-        if not args.quiet:
-            print(f"{size}: default configuration ...", file=sys.stderr)
-        default = in_fresh_process("default", path, suffix, args.runs, args.quick)
-        if not args.quiet:
-            print(f"{size}: naive baseline ...", file=sys.stderr)
-        naive = in_fresh_process("naive", path, suffix, args.runs, args.quick)
-        text, ratios = table(size, default["triples"], default, naive)
-        print(text, flush=True)
-        report.append(text)
-        if size == "100k":
-            ratios_100k = ratios
-    line = summary(ratios_100k)
-    print(line)
-    report.append(line + "\n")
+    measured = []
+    if args.merge:
+        measured = [_load(path) for path in args.merge]
+    else:
+        default_sizes = ["bundled", "100k"] if args.quick else ["bundled", "100k", "1M"]
+        sizes = args.sizes.split(",") if args.sizes else default_sizes
+        for size in sizes:
+            path, suffix = dataset(size, args.quiet)
+            if not args.quiet:
+                print(f"{size}: default configuration ...", file=sys.stderr)
+            default = in_fresh_process("default", path, suffix, args.runs, args.quick)
+            naive = None
+            if SIZES[size] <= args.no_naive_above:
+                if not args.quiet:
+                    print(f"{size}: naive baseline ...", file=sys.stderr)
+                naive = in_fresh_process("naive", path, suffix, args.runs, args.quick)
+            if args.save:
+                args.save.mkdir(parents=True, exist_ok=True)
+                _save(args.save / f"{size}.json", size, default, naive)
+            print(table(size, default["triples"], default, naive)[0], flush=True)
+            measured.append((size, default, naive))
+    text = report(measured)
+    print(text)
     if args.output:
         from tpbc_kg.export import write_atomic
 
-        write_atomic(args.output, "\n".join(report))
+        write_atomic(args.output, text)
     return 0
 
 

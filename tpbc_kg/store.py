@@ -173,6 +173,10 @@ class OxigraphStore:
         return self._names
 
     def serialize(self, fmt: str) -> bytes:
+        if fmt == "json-ld":  # compact, with the shipped context, straight from Oxigraph's triples
+            from tpbc_kg.jsonld import store_to_jsonld
+
+            return store_to_jsonld(self.store).encode("utf-8")
         if fmt not in _RDF_FORMATS:
             raise ValueError(f"Oxigraph writes turtle, nt and xml; {fmt!r} is written from rdflib")
         dumped = self.store.dump(
