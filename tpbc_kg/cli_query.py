@@ -19,8 +19,18 @@ from tpbc_kg import api
 from tpbc_kg.bounded import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, GRAPH_FORMATS, check_query, run_bounded
 from tpbc_kg.cli_remote import endpoint_option, source_for
 from tpbc_kg.formats import FORMATS, render, render_boolean, terminal_width
+from tpbc_kg.labels import curie
 from tpbc_kg.load import InputError, prefix_map
-from tpbc_kg.query import QueryFile, canned_queries, canned_query, execute, labeller, run_sparql
+from tpbc_kg.names import NameTable
+from tpbc_kg.query import (
+    QueryFile,
+    bind_parameters,
+    canned_queries,
+    canned_query,
+    execute,
+    labeller,
+    run_sparql,
+)
 from tpbc_kg.query_input import checked_query
 from tpbc_kg.store import QueryStore
 
@@ -126,6 +136,21 @@ def query_command(
     source = source_for(store, endpoint, asserted_only)
     result = execute(source, query, values)
     click.echo(render(fmt, result.vars, result.rows, labeller(source.names()), width), nl=False)
+    if not result.rows:
+        click.echo(resolved_parameters(source.names(), query, values), err=True)
+
+
+def resolved_parameters(names: NameTable | Graph, query: QueryFile, values: dict[str, str]) -> str:
+    """What an empty answer was asked: each parameter as the graph resolved it (label and CURIE), so a
+    filter that matched nothing is told apart from a name that meant something else."""
+    label = labeller(names)
+    parts = []
+    for name, node in bind_parameters(names, query, values).items():
+        shown, short = label(node), curie(node)
+        parts.append(
+            f"{name} = {shown} ({short})" if shown != short and short != f"<{node}>" else f"{name} = {shown}"
+        )
+    return f"{query.name}: nothing matched " + ("; ".join(parts) if parts else "(no parameters)")
 
 
 def read_query_argument(argument: str) -> tuple[str, str]:

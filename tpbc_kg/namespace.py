@@ -47,6 +47,10 @@ class TPBC(DefinedNamespace):
     EndocrineAgent: URIRef  # A drug that deprives hormone-dependent tumour cells of estrogen signalling, by blocking or degrading the receptor or by lowering hormone supply.
     Endpoint: URIRef  # The quantity a study measures to judge a treatment.
     EstrogenAxisTargetedDrug: URIRef  # A drug recorded as acting directly on estrogen receptor alpha (ESR1) or on aromatase (CYP19A1), the enzyme that makes estrogen. Every such drug counts as an ...
+    EvidenceDirection: URIRef  # Whether the evidence behind a claim supports the association the claim names or fails to support it (CIViC evidence direction).
+    EvidenceDirectionRule: URIRef  # One row of the documented rule that derives a claim's evidence direction from the direction of the result it records, with the rationale.
+    EvidenceLevel: URIRef  # A CIViC-style grade (A to E) of how directly a claim rests on validated clinical evidence.
+    EvidenceLevelRule: URIRef  # One row of the documented rule that derives a claim's evidence level from its evidence type, with the rationale.
     EvidenceType: URIRef  # The kind of study behind a claim.
     Finding: URIRef  # A reported observation, often numeric, that is not an arm-level trial outcome: prevalence figures, preclinical results, genomic comparisons.
     FixedDoseCombination: URIRef  # One product that contains two or more active agents in a fixed ratio.
@@ -89,10 +93,14 @@ class TPBC(DefinedNamespace):
     PreclinicalStudy: URIRef  # A study in cell lines or animals.
     PromoterHypermethylation: URIRef  # Excess methylation of CpG sites in a gene promoter, usually switching the gene off.
     PromoterHypomethylation: URIRef  # Loss of methylation in a gene promoter, usually switching the gene on or raising its output.
+    QualitativeResult: URIRef  # A clinical result the source states in words rather than as a number: a comparison between regimens, arms or populations with its direction, or a statement about sa...
     Reference: URIRef  # A publication that the graph cites: an entry of the review's numbered reference list or one of the source documents.
     Regimen: URIRef  # A treatment given as a unit: one drug or a combination of drugs, as received by a trial arm or proposed as a named strategy.
     ResistanceCategory: URIRef  # A broad family of resistance mechanisms.
     ResistanceMechanism: URIRef  # A biological cause by which tumours fail to respond, or stop responding, to a drug or drug class; linked to the entities involved, the pathways it switches on, wh...
+    ResistanceScope: URIRef  # How directly a source states that a mechanism resists a drug: for the drug itself, for a class it belongs to, or for any drug.
+    ResultAspect: URIRef  # What a qualitative result is about: a survival measure, response, safety, prognosis or recurrence.
+    ResultDirection: URIRef  # How the subject of a qualitative result fares against its comparator, or on its own when there is none.
     ReversibleHER2TKI: URIRef  # A HER2 kinase inhibitor that binds non-covalently and can dissociate from its target.
     RouteOfAdministration: URIRef  # The way a drug enters the body.
     SERD: URIRef  # An endocrine agent that binds the estrogen receptor and leads to its destruction.
@@ -101,6 +109,7 @@ class TPBC(DefinedNamespace):
     SexHormoneAnalog: URIRef  # An endocrine agent built as an analogue of a sex steroid, such as a progestin or androgen used against breast cancer.
     Silencing: URIRef  # Switching a gene off without changing its sequence, through DNA methylation or chromatin changes.
     SourceDocument: URIRef  # A document the graph was curated from.
+    SourceSection: URIRef  # A section of a source document (the checklist's location codes), used to place a claim and to record where a numbered reference is cited.
     SplicingVariant: URIRef  # Expression of an alternatively spliced form of a gene's product, such as a receptor lacking one exon.
     SrcInhibitor: URIRef  # A kinase inhibitor whose targets include the non-receptor tyrosine kinase c-Src.
     Statement: URIRef  # A claim that one triple of the graph holds (subject, predicate, object or value), in the manner of an evidence item.
@@ -127,7 +136,10 @@ class TPBC(DefinedNamespace):
     actsUpstreamOf: URIRef  # The drug acts directly on a target that lies earlier than the object in a chain of signal transmission, so hitting the target can change the object's activity. Derived...
     alterationOf: URIRef  # Links an alteration to the gene, product, family or molecule that is altered.
     armOf: URIRef  # Links an arm to its study.
+    assignsDirection: URIRef  # The evidence direction a rule gives to claims whose result has its direction.
+    assignsLevel: URIRef  # The evidence level a rule gives to claims of its evidence type.
     bindsTo: URIRef  # The two entities associate physically (a receptor dimer, a ligand and its receptor, two partner proteins).
+    citedInSection: URIRef  # A section whose body text prints this reference's number (from the checklist's reference table).
     claimObject: URIRef  # The object of the triple a statement reifies, when that object is a resource.
     claimSubject: URIRef  # The subject of the triple a statement reifies.
     comparedWith: URIRef  # The comparator arm of the result: the arm set against it in the same row of the source, or the reference arm of a relative measure.
@@ -144,6 +156,7 @@ class TPBC(DefinedNamespace):
     enrichedRelativeTo: URIRef  # The comparison subtype against which an alteration's enrichment was measured.
     followsRegimen: URIRef  # A regimen given after another one, as maintenance follows induction.
     forArm: URIRef  # The arm whose result this is; for a comparative measure, the experimental arm.
+    forSubgroup: URIRef  # The patient subgroup (a disease subtype, a prior-resistance group or a treatment line) a trial outcome was reported for; an outcome without it applies to the whole trial ...
     frequentIn: URIRef  # Links an alteration to a disease subtype in which it is reported as common, without a stated comparison.
     hasActiveComponent: URIRef  # Links a fixed-dose combination to each active agent it contains.
     hasAdverseEffect: URIRef  # An unwanted effect reported for the drug or for regimens built around it.
@@ -165,8 +178,10 @@ class TPBC(DefinedNamespace):
     hasStep: URIRef  # Links a pathway to one position of its signal order.
     hasUnit: URIRef  # The unit of the value.
     inPathwayContext: URIRef  # Links a statement about a signalling edge to the pathway or crosstalk network in which the source describes it.
+    inSourceSection: URIRef  # The section of the source document where a claim is stated; sourceLocation adds the table row or sentence.
     includedInRegimen: URIRef  # A regimen the drug is part of.
     includesDrug: URIRef  # A drug that is part of the regimen.
+    includesScope: URIRef  # The scopes an answer restricted to this scope shows: a drug-scope answer shows drug rows only, a class-scope answer drug and class rows, an any-drug answer all rows.
     inhibits: URIRef  # The subject switches off or reduces the activity of the object (a blunt arrow in a signalling diagram).
     involves: URIRef  # An entity that takes part in a resistance mechanism.
     involvesAlteration: URIRef  # An alteration that drives the mechanism.
@@ -190,10 +205,19 @@ class TPBC(DefinedNamespace):
     relevantIn: URIRef  # The disease subtype in which the biomarker was studied or applies.
     reportedIn: URIRef  # The source document, of the two curated, that carries the claim.
     resistedBy: URIRef  # A mechanism that makes tumours less responsive to the drug.
+    resultAspect: URIRef  # The measure or quality a qualitative result speaks about.
+    resultComparator: URIRef  # What the subject of a qualitative result is compared with, when the source names a comparison.
+    resultDirection: URIRef  # Better, worse, no difference, not worse, or favourable on its own.
+    resultPopulation: URIRef  # The disease subtype or patient group the result was stated for.
+    resultSubject: URIRef  # The regimen, arm, drug, population or marker a qualitative result is about.
+    ruleEvidenceType: URIRef  # The evidence type an evidence level rule applies to.
+    ruleResultDirection: URIRef  # The result direction an evidence direction rule applies to.
     secretedBy: URIRef  # The factor is released by the cell type.
     secretes: URIRef  # A cell type releases the factor into its surroundings.
+    sectionOf: URIRef  # The source document a section belongs to.
     stepEntity: URIRef  # The entity that stands at a pathway step.
     studiesSubtype: URIRef  # The disease subtype of the study population.
+    studyDesign: URIRef  # The evidence type that describes the design of the study a reference reports; every claim citing the reference carries this type.
     subPathwayOf: URIRef  # Links a pathway to a larger pathway or network that contains it.
     subtypeOf: URIRef  # A disease subtype that is a narrower kind of another.
     supportedBy: URIRef  # The numbered reference (or, where the source cites nothing, the source document) that a claim rests on.
@@ -229,6 +253,7 @@ class TPBC(DefinedNamespace):
     hrPositivePercent: URIRef  # Share of participants with hormone-receptor-positive tumours, in percent, as printed.
     identifier: URIRef  # An external identifier written as a CURIE (prefix, colon, local id) or, for trials, as the registry writes it.
     journal: URIRef  # The journal abbreviation as printed.
+    levelCode: URIRef  # The letter of a CIViC-style evidence level (A to E).
     mechanismOfAction: URIRef  # How the drug works, in the curators' words.
     nctId: URIRef  # The registry number of a trial, NCT followed by eight digits.
     nctVerification: URIRef  # How the registry number was matched to the trial, including any caveat.
@@ -239,10 +264,16 @@ class TPBC(DefinedNamespace):
     pmid: URIRef  # The PubMed identifier as PMID:number, where the source prints it.
     populationDescription: URIRef  # Who was enrolled, in the curators' words.
     printedValue: URIRef  # The value exactly as the source prints it, kept where the print is garbled or unusual (18-7 for 18.7).
+    rationale: URIRef  # Why a rule row assigns what it assigns.
     reactomeId: URIRef  # A Reactome pathway identifier as REACT:R-HSA-number that matches or approximates the pathway.
     referenceNumber: URIRef  # The number of the entry in the review's reference list (1 to 121).
+    resistedDrugUnstated: URIRef  # True for a mechanism the source places under drug resistance without naming any drug or drug class it resists; no resistance edge is recorded for it.
+    resultCondition: URIRef  # The subgroup, setting or follow-up the source attaches to a qualitative result, in words.
     sampleSize: URIRef  # Number of participants enrolled or analysed, as a source reports it; a trial may carry two values when sources disagree.
+    sectionCode: URIRef  # The checklist's short code of a source section, such as R-TKI or C-Sig.
+    singleParagraph: URIRef  # True for a source section that is one paragraph or one table-free block, so naming the section finds the claim again; other sections need a row, paragraph or sentence...
     sourceLocation: URIRef  # Where in the source document the claim is printed (table and row, or section).
+    statedSignificant: URIRef  # True when the source calls the difference significant, false when it says it was not significant; absent when it says neither.
     stepOrder: URIRef  # Position in the signal order, 1 being the most upstream.
     subgroup: URIRef  # The patient subgroup the result is restricted to, if any.
     timepointLabel: URIRef  # A time point given in words, such as baseline or at surgery.
@@ -267,25 +298,45 @@ class TPBC(DefinedNamespace):
     # individuals
     AdjuvantSetting: URIRef  # Treatment after surgery for early disease.
     AdverseEventRate: URIRef  # Share of patients with a named adverse effect, at any grade unless stated.
+    AnyDrugScope: URIRef  # The source speaks of resistance to treatment in general.
+    Better: URIRef  # The subject did better than its comparator.
     BypassRTKSignallingResistance: URIRef  # Resistance from another receptor tyrosine kinase taking over the signal the drug blocks.
     CBR: URIRef  # Share of patients with a response or with stable disease for at least six months.
+    CNSAspect: URIRef  # Onset or control of brain (CNS) metastases as the source describes it in words.
     CancerStemCellResistance: URIRef  # Resistance carried by self-renewing, drug-tolerant stem-like tumour cells.
+    CardiacSafetyAspect: URIRef  # Cardiotoxicity of a treatment.
+    ClassScope: URIRef  # The source names a drug class the drug belongs to, not the drug.
     Count: URIRef  # A number of things (patients, mutation types).
+    DFSBenefit: URIRef  # Disease-free survival as the source describes it in words.
     DFSRate: URIRef  # Share of patients alive without recurrence at a landmark time.
     DiagnosticRole: URIRef  # Used to define or classify the disease.
+    DoesNotSupport: URIRef  # The evidence fails to support the association (no difference found).
     DownstreamPathwayReactivationResistance: URIRef  # Resistance from switching on a kinase chain below the drug's target.
     DrugEffluxResistance: URIRef  # Resistance because pumps remove the drug from the cell.
+    DrugScope: URIRef  # The source names this drug (or, for a combination, this component).
+    EFSBenefit: URIRef  # Event-free survival as the source describes it in words.
     EFSRate: URIRef  # Share of patients free of any protocol-defined event at a landmark time.
     EMTResistance: URIRef  # Resistance from tumour cells taking on a mesenchymal, motile state.
     ERHER2CrosstalkResistance: URIRef  # Resistance because blocking the estrogen receptor or HER2 pathway strengthens the other.
+    EfficacyAspect: URIRef  # Treatment effect stated without a named endpoint.
     EpigeneticResistance: URIRef  # Resistance from DNA methylation, histone or chromatin changes and other heritable changes that leave the sequence intact.
+    ExpressionAspect: URIRef  # The level of a protein, compared between groups or along another protein's level.
     ExtendedAdjuvantSetting: URIRef  # Further treatment after a completed course of adjuvant therapy.
+    Favourable: URIRef  # A favourable result stated without a comparator (well tolerated, benefit seen).
     GeneticAlterationResistance: URIRef  # Resistance from mutation, amplification or loss of a gene.
     Grade3PlusAdverseEventRate: URIRef  # Share of patients with at least one adverse event of grade 3 or worse.
+    IDFSBenefit: URIRef  # Invasive disease-free survival as the source describes it in words.
     IDFSRate: URIRef  # Share of patients alive without invasive recurrence or new invasive cancer at a landmark time.
     IntracranialORR: URIRef  # Share of patients with measurable brain lesions whose lesions respond.
     IntravenousRoute: URIRef  # Infused into a vein.
+    InverseRelation: URIRef  # The subject's level falls as the comparator's rises.
     Ki67Index: URIRef  # Share of tumour cells staining for the proliferation marker Ki-67.
+    LevelA: URIRef  # Proven or consensus association, here a randomised phase III result.
+    LevelB: URIRef  # Clinical trial or other primary patient data short of a phase III result.
+    LevelC: URIRef  # Individual case reports or small case series.
+    LevelD: URIRef  # Cell-line, biochemical or animal evidence.
+    LevelE: URIRef  # Indirect evidence: a review or commentary statement without a primary study behind it.
+    LongTermSurvivalAspect: URIRef  # Survival over many years, without a named endpoint.
     MaintenanceSetting: URIRef  # Treatment continued after induction to keep advanced disease under control.
     MedianCNSPFS: URIRef  # Time by which half the patients have brain progression or have died.
     MedianDoR: URIRef  # Median time from first response to progression.
@@ -302,12 +353,16 @@ class TPBC(DefinedNamespace):
     MonitoringRole: URIRef  # Followed over time to detect response or emerging resistance.
     Months: URIRef  # Calendar months.
     NeoadjuvantSetting: URIRef  # Treatment before surgery for early or locally advanced disease.
+    NoDifference: URIRef  # The source reports no (significant) difference between subject and comparator.
+    NotWorse: URIRef  # The subject was no less effective than its comparator (non-inferior).
     ORR: URIRef  # Share of patients whose tumours shrink by a complete or partial response.
+    OSBenefit: URIRef  # Overall survival as the source describes it in words.
     OSRate: URIRef  # Share of patients alive at a landmark time.
     ObservationalStudyEvidence: URIRef  # Analysis of patient cohorts or tumour samples outside a trial: genomic profiling, retrospective series, secondary analyses.
     OralRoute: URIRef  # Taken by mouth.
     OverallRemissionRate: URIRef  # Share of patients in complete or partial remission, as reported by early-phase studies.
     PCRRate: URIRef  # Share of patients with no invasive cancer left at surgery after neoadjuvant therapy.
+    PFSBenefit: URIRef  # Progression-free survival as the source describes it in words.
     PFSRate: URIRef  # Share of patients alive without progression at a landmark time.
     Percent: URIRef  # Hundredths of the whole.
     PharmacodynamicRole: URIRef  # Changes on treatment and shows that a drug hits its biology.
@@ -323,14 +378,23 @@ class TPBC(DefinedNamespace):
     PreclinicalInVivoEvidence: URIRef  # Experiments in animals, including xenografts.
     PreclinicalSetting: URIRef  # Treatment of cell lines or animals.
     PredictiveRole: URIRef  # Tells who will benefit from, or resist, a given treatment.
+    PrognosisAspect: URIRef  # The expected course of disease of a population or marker group.
     PrognosticRole: URIRef  # Tells the likely course of disease whatever the treatment.
     ReceptorStructuralChangeResistance: URIRef  # Resistance from altered forms of the drug's receptor that escape binding or signal on their own.
+    RecurrenceAspect: URIRef  # How often the disease comes back.
     RelativeImprovementOS: URIRef  # Relative gain in overall survival of one arm over its comparator, in percent.
+    ResponseAspect: URIRef  # Objective, pathological or clinical response as the source describes it in words.
     ReviewStatementEvidence: URIRef  # A statement of a review, commentary or textbook-level summary, without a primary study named behind it.
+    RiskOfProgressionAspect: URIRef  # Risk of disease progression as the source describes it in words.
     RiskReductionDeath: URIRef  # How much lower, in percent, the hazard of death is in one arm than in its comparator.
     RiskReductionIntracranialProgressionOrDeath: URIRef  # How much lower, in percent, the hazard of brain progression or death is in one arm than in its comparator.
     RiskReductionProgressionOrDeath: URIRef  # How much lower, in percent, the hazard of progression or death is in one arm than in its comparator.
+    SafetyAspect: URIRef  # Adverse effects, toxicity and tolerability of a treatment.
     SubcutaneousRoute: URIRef  # Injected under the skin.
+    Supports: URIRef  # The evidence supports the association the claim names.
+    TTPBenefit: URIRef  # Time to progression as the source describes it in words.
     TumourMicroenvironmentResistance: URIRef  # Resistance driven by non-malignant cells, secreted factors or conditions around the tumour.
+    Unfavourable: URIRef  # An unfavourable result stated without a comparator (resistance follows, toxicity harms quality of life).
     Weeks: URIRef  # Weeks.
+    Worse: URIRef  # The subject did worse than its comparator.
     Years: URIRef  # Years.
