@@ -24,6 +24,16 @@ REPO = project_root()
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def knowledge_base_built() -> None:
+    """Build the tests' knowledge base once, quietly, before any test runs a command: otherwise the first
+    command's "building the knowledge base" note lands in the output a test reads. (xdist workers wait
+    for each other on the build lock.)"""
+    from tpbc_kg.build import default_root, ensure_built
+
+    ensure_built(default_root())
+
+
 @pytest.fixture(scope="session")
 def graph() -> Graph:
     return tpbc_kg.bundled_graph()
