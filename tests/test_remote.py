@@ -14,18 +14,16 @@ import http.server
 import itertools
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from tests.servers import answering, free_port
 from tpbc_kg import api
 from tpbc_kg.cli import main
 from tpbc_kg.query import canned_queries, execute
@@ -33,12 +31,6 @@ from tpbc_kg.release import ASSERTED_GRAPH, INFERRED_GRAPH
 from tpbc_kg.remote import RemoteStore
 
 pytestmark = pytest.mark.xdist_group("oxigraph-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def oxigraph_binary() -> str | None:
@@ -69,25 +61,8 @@ def server(tmp_path_factory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):  # up to 10 s
-            if process.poll() is not None:
-                pytest.skip(f"oxigraph serve exited with {process.returncode}; see {log.name}")
-            try:
-                urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.skip("oxigraph serve did not answer within 10 s")
+    with answering(process, f"{base}/query?query=ASK%7B%7D", log, "oxigraph serve", seconds=10):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

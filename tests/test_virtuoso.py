@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.servers import answering, free_port
 from tpbc_kg import api
 from tpbc_kg.cli import main
 from tpbc_kg.query import canned_queries, execute
@@ -49,12 +47,6 @@ VIRTUOSO_DIFFERS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def write_ini(folder: Path, sql_port: int, http_port: int) -> Path:
     """The system virtuoso.ini with the database in folder and both ports on loopback."""
     text = SYSTEM_INI.read_text(encoding="utf-8").replace("/var/lib/virtuoso-opensource-7/db", str(folder))
@@ -79,25 +71,9 @@ def virtuoso(tmp_path_factory) -> Iterator[str]:
         [binary, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{http_port}"
-    try:
-        for _ in range(600):  # up to 60 s: a new database takes a few seconds to create
-            if process.poll() is not None:
-                pytest.skip(f"virtuoso-t exited with {process.returncode}: {log.name}")
-            try:
-                urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.skip("Virtuoso did not answer within 60 s")
+    # up to 60 s: a new database takes a few seconds to create
+    with answering(process, f"{base}/sparql?query=ASK%7B%7D", log, "virtuoso-t", seconds=60):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

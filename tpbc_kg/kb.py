@@ -40,7 +40,7 @@ from tpbc_kg.build import (
 )
 from tpbc_kg.load import prefix_map
 from tpbc_kg.names import NameTable
-from tpbc_kg.store import NAMING_QUERY, Row, rdflib_graph
+from tpbc_kg.store import NAMING_QUERY, Row, ad_hoc_answer, rdflib_graph
 from tpbc_kg.terms import to_rdflib, triples, with_values
 
 _ASSERTED = ox.NamedNode(ASSERTED_GRAPH)
@@ -101,13 +101,7 @@ class KnowledgeBase:
         self, text: str, prefixes: Mapping[str, str] | None = None
     ) -> tuple[list[str], list[Row]] | bool | Graph:
         """An ad-hoc query: SELECT -> (variables, rows), ASK -> bool, CONSTRUCT/DESCRIBE -> Graph."""
-        answer = self.query(text)
-        if isinstance(answer, ox.QueryBoolean):
-            return bool(answer)
-        if isinstance(answer, ox.QueryTriples):
-            return rdflib_graph(answer, self.prefixes)
-        variables = [v.value for v in answer.variables]
-        return variables, [tuple(to_rdflib(s[v]) for v in variables) for s in answer]
+        return ad_hoc_answer(self.query(text), self.prefixes)
 
     # -- names, graphs and serialisations -----------------------------------------------------------
 

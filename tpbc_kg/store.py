@@ -157,13 +157,7 @@ class OxigraphStore:
         return variables, [tuple(to_rdflib(s[v]) for v in variables) for s in answer]
 
     def sparql(self, text: str, prefixes: Mapping[str, str]) -> tuple[list[str], list[Row]] | bool | Graph:
-        answer = self.store.query(text, prefixes=dict(prefixes))
-        if isinstance(answer, ox.QueryBoolean):
-            return bool(answer)
-        if isinstance(answer, ox.QueryTriples):
-            return rdflib_graph(answer, self.prefixes)
-        variables = [v.value for v in answer.variables]
-        return variables, [tuple(to_rdflib(s[v]) for v in variables) for s in answer]
+        return ad_hoc_answer(self.store.query(text, prefixes=dict(prefixes)), self.prefixes)
 
     @cached_property
     def _names(self) -> NameTable:
@@ -183,6 +177,19 @@ class OxigraphStore:
             format=_RDF_FORMATS[fmt], from_graph=ox.DefaultGraph(), prefixes=self.prefixes
         )
         return dumped or b""
+
+
+def ad_hoc_answer(
+    answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, prefixes: Mapping[str, str]
+) -> tuple[list[str], list[Row]] | bool | Graph:
+    """An Oxigraph answer as the QueryStore interface gives it: SELECT -> (variables, rows of rdflib terms),
+    ASK -> bool, CONSTRUCT/DESCRIBE -> an rdflib Graph with the prefixes bound."""
+    if isinstance(answer, ox.QueryBoolean):
+        return bool(answer)
+    if isinstance(answer, ox.QueryTriples):
+        return rdflib_graph(answer, prefixes)
+    variables = [v.value for v in answer.variables]
+    return variables, [tuple(to_rdflib(s[v]) for v in variables) for s in answer]
 
 
 def rdflib_graph(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> Graph:
