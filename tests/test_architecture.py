@@ -80,3 +80,20 @@ def test_the_typed_api_does_not_import_the_cli(module):
 
 def test_the_package_is_typed():
     assert (PACKAGE / "py.typed").is_file()
+
+
+def test_mypy_passes_on_the_package():
+    """The package type-checks with the configuration in pyproject.toml ([tool.mypy])."""
+    import subprocess
+    import sys
+
+    mypy = pytest.importorskip("mypy", reason="mypy is in the test extra: pip install -e '.[test]'")
+    assert mypy is not None
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]

@@ -57,7 +57,13 @@ def test_keys_and_values_read_as_words(graph):
 def test_a_value_that_does_not_fit_the_terms_coercion_keeps_its_datatype():
     """sampleSize is coerced to xsd:integer; a decimal there is written under the CURIE, exactly."""
     graph = Graph()
-    graph.add((KG["trial-x"], TPBC.sampleSize, Literal("80.5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))))
+    graph.add(
+        (
+            KG["trial-x"],
+            TPBC.sampleSize,
+            Literal("80.5", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal")),
+        )
+    )
     graph.add((KG["trial-x"], TPBC.hasArm, Literal("not an IRI")))
     document = json.loads(jsonld.graph_to_jsonld(graph))
     node = document["@graph"][0]

@@ -49,8 +49,12 @@ def test_a_store_validates_without_rdflib_and_names_the_bundled_warnings(graph):
     assert report.warnings
     assert all(r.focus_label for r in report.warnings)
     assert {r.component for r in report.warnings} <= {
-        "sh:SPARQLConstraintComponent", "sh:NotConstraintComponent", "sh:MinCountConstraintComponent",
-        "sh:PatternConstraintComponent", "sh:ClassConstraintComponent", "sh:MaxCountConstraintComponent",
+        "sh:SPARQLConstraintComponent",
+        "sh:NotConstraintComponent",
+        "sh:MinCountConstraintComponent",
+        "sh:PatternConstraintComponent",
+        "sh:ClassConstraintComponent",
+        "sh:MaxCountConstraintComponent",
     }
 
 

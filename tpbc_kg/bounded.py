@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import islice
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -198,8 +198,15 @@ def evaluate(store: QueryStore | ox.Store, text: str, prefixes: dict[str, str]) 
     if isinstance(answer, bool):
         return Answer("ask", [], boolean=answer)
     if isinstance(answer, Graph):
-        return Answer("graph", [], triples=(ox.Triple(*map(to_oxigraph, t)) for t in answer))
+        return Answer("graph", [], triples=(_ox_triple(t) for t in answer))
     return Answer("select", answer[0], rows=iter(answer[1]))
+
+
+def _ox_triple(triple: tuple[Node, Node, Node]) -> ox.Triple:
+    """The Oxigraph triple for an rdflib triple (a graph's subjects are IRIs or blank nodes, its
+    predicates IRIs)."""
+    subject, predicate, obj = (to_oxigraph(term) for term in triple)
+    return ox.Triple(cast("ox.NamedNode | ox.BlankNode", subject), cast(ox.NamedNode, predicate), obj)
 
 
 def _capped(items: Iterator[Any], max_rows: int, outcome: Outcome) -> Iterator[Any]:
@@ -531,7 +538,12 @@ def answer_request(
     try:
         answer = evaluate(store, text, prefixes)
         outcome = write_answer(
-            frames, answer, request["select_format"], request["graph_format"], request["max_rows"], prefixes
+            cast(BinaryIO, frames),
+            answer,
+            request["select_format"],
+            request["graph_format"],
+            request["max_rows"],
+            prefixes,
         )
         frames.flush()
     except QueryFailed as error:

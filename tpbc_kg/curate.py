@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from filelock import FileLock, Timeout
 from rdflib import RDF, RDFS, Graph, URIRef
@@ -184,9 +185,14 @@ def plan(entry: Graph, base: Graph, files: Sequence[Path]) -> AddPlan:
 # --- deterministic Turtle for the appended block -------------------------------------------------------
 
 
+def _qname(graph: Graph, predicate: Node) -> str:
+    """The predicate as prefix:name (a predicate is an IRI; rdflib types graph terms as Node)."""
+    return graph.namespace_manager.normalizeUri(cast(URIRef, predicate))
+
+
 def _predicate_key(graph: Graph, predicate: Node) -> tuple[int, str]:
-    first = {RDF.type: 0, RDFS.label: 1}
-    return first.get(predicate, 2), graph.namespace_manager.normalizeUri(predicate)
+    first: dict[Node, int] = {RDF.type: 0, RDFS.label: 1}
+    return first.get(predicate, 2), _qname(graph, predicate)
 
 
 def _object_text(graph: Graph, node: Node) -> str:
@@ -205,7 +211,7 @@ def turtle_block(graph: Graph) -> str:
         ordered = sorted(predicates, key=lambda p: _predicate_key(graph, p))
         for index, predicate in enumerate(ordered):
             objects = sorted(_object_text(graph, o) for o in predicates[predicate])
-            name = "a" if predicate == RDF.type else graph.namespace_manager.normalizeUri(predicate)
+            name = "a" if predicate == RDF.type else _qname(graph, predicate)
             end = " ." if index == len(ordered) - 1 else " ;"
             lines.append(f"    {name} {' , '.join(objects)}{end}")
         blocks.append("\n".join(lines))

@@ -39,7 +39,7 @@ def check(files: list[Path]) -> list[str]:
     written = {term for triple in own for term in triple if isinstance(term, URIRef)}
     problems = []
     for problem in run_checks(graph):
-        if problem.focus in written:
+        if isinstance(problem.focus, URIRef) and problem.focus in written:
             name = graph.namespace_manager.normalizeUri(problem.focus)
             problems.append(f"[{problem.severity}] {problem.check}: {name}: {problem.detail}")
     return sorted(set(problems))

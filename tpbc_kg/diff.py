@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import cast
 
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SKOS
-from rdflib.term import BNode, Node
+from rdflib.term import BNode, Identifier, Node
 
 from tpbc_kg.errors import UserError
 from tpbc_kg.named_graphs import ASSERTED_GRAPH
@@ -167,7 +169,7 @@ def _short(graph: Graph, node: Node) -> str:
 
 def _reference(graph: Graph, node: Node) -> str:
     refs = []
-    for ref in sorted(graph.objects(node, TPBC.supportedBy)):
+    for ref in sorted(cast("Iterator[Identifier]", graph.objects(node, TPBC.supportedBy))):
         number = graph.value(ref, TPBC.referenceNumber)
         refs.append(f"ref {number}" if number is not None else _label(graph, ref))
     return ", ".join(refs)
@@ -339,7 +341,7 @@ def diff_graphs(old: Graph, new: Graph) -> Diff:
         )
     for node in sorted(old_nodes & new_nodes):
         before, after = _properties(old, node), _properties(new, node)
-        for prop in sorted(set(before) | set(after)):
+        for prop in sorted(cast("set[Identifier]", set(before) | set(after))):
             if before.get(prop, set()) == after.get(prop, set()):
                 continue
             old_text, new_text = _value_texts(old, new, before.get(prop, set()), after.get(prop, set()))

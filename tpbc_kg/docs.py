@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import cast
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from tpbc_kg.namespace import KG, TPBC
 
@@ -65,7 +66,7 @@ def _label(graph: Graph, node: Node) -> str:
     )
     if labels:
         return str(labels[0])
-    return _local(node) or graph.namespace_manager.normalizeUri(node)
+    return _local(node) or graph.namespace_manager.normalizeUri(cast(Identifier, node))
 
 
 def _ref(graph: Graph, node: Node) -> tuple[str, str]:
@@ -92,7 +93,7 @@ def _mappings(graph: Graph, node: Node) -> list[tuple[str, str]]:
 
 
 def _classes(graph: Graph) -> list[Term]:
-    classes = sorted(c for c in graph.subjects(RDF.type, OWL.Class) if _local(c))
+    classes = sorted(cast(Identifier, c) for c in graph.subjects(RDF.type, OWL.Class) if _local(c))
     members: dict[Node, list[Node]] = defaultdict(list)
     for subject, cls in graph.subject_objects(RDF.type):
         if isinstance(subject, URIRef) and str(subject).startswith(str(KG)):
@@ -128,7 +129,7 @@ def _properties(graph: Graph) -> list[Term]:
     terms = []
     seen: set[Node] = set()
     for kind_class, kind in _PROPERTY_KINDS:
-        for prop in sorted(p for p in graph.subjects(RDF.type, kind_class) if _local(p)):
+        for prop in sorted(cast(Identifier, p) for p in graph.subjects(RDF.type, kind_class) if _local(p)):
             if prop in seen:
                 continue
             seen.add(prop)

@@ -96,7 +96,7 @@ class Context:
     def _curie_slow(self, iri: str) -> str:
         for prefix, namespace in self.prefixes:
             if iri.startswith(namespace) and len(iri) > len(namespace):
-                return f"{prefix}:{iri[len(namespace):]}"
+                return f"{prefix}:{iri[len(namespace) :]}"
         return iri
 
     def vocab(self, iri: str) -> str:
@@ -180,7 +180,6 @@ def dumps(document: Mapping[str, Any]) -> str:
     head = json.dumps({"@context": document["@context"]}, indent=1, sort_keys=True, ensure_ascii=False)
     nodes = ",\n".join(json.dumps(node, sort_keys=True, ensure_ascii=False) for node in document["@graph"])
     return f'{head[:-2]},\n "@graph": [\n{nodes}\n ]\n}}\n'
-
 
 
 # --- sources of triples ---------------------------------------------------------------------------------

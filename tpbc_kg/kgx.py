@@ -26,6 +26,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
@@ -223,7 +224,7 @@ def _individuals(graph: Graph) -> dict[URIRef, list[URIRef]]:
     found: dict[URIRef, list[URIRef]] = defaultdict(list)
     for subject, cls in graph.subject_objects(RDF.type):
         if isinstance(subject, URIRef) and cls in classes and subject not in classes:
-            found[subject].append(cls)
+            found[subject].append(cast(URIRef, cls))
     statements = set(graph.subjects(RDF.type, TPBC.Statement))
     return {s: sorted(c) for s, c in found.items() if s not in statements}
 
@@ -299,8 +300,8 @@ def _outcome_columns(graph: Graph, node: URIRef, row: dict[str, str]) -> None:
     row["p_value"] = _clean(_text(graph, node, TPBC.pValue))
 
 
-def _statement_index(graph: Graph) -> dict[tuple[Node, Node, Node], list[URIRef]]:
-    index: dict[tuple[Node, Node, Node], list[URIRef]] = defaultdict(list)
+def _statement_index(graph: Graph) -> dict[tuple[Node | None, Node | None, Node], list[URIRef]]:
+    index: dict[tuple[Node | None, Node | None, Node], list[URIRef]] = defaultdict(list)
     for statement in graph.subjects(RDF.type, TPBC.Statement):
         subject = graph.value(statement, TPBC.claimSubject)
         predicate = graph.value(statement, TPBC.claimPredicate)
@@ -357,11 +358,16 @@ def kgx_result(graph: Graph) -> KgxResult:
             edges[row["id"]] = row
     # Claims whose object is a drug class (annotation properties, no direct triple): an edge to the class.
     class_nodes: set[URIRef] = set()
-    for (s, p, o), backing in statements.items():
-        if o in classes and s in individuals and isinstance(p, URIRef):
-            row = _edge(graph, mapper, s, p, o, backing)
+    for (claim_s, claim_p, claim_o), backing in statements.items():
+        if (
+            claim_o in classes
+            and claim_s is not None
+            and claim_s in individuals
+            and isinstance(claim_p, URIRef)
+        ):
+            row = _edge(graph, mapper, claim_s, claim_p, claim_o, backing)
             edges[row["id"]] = row
-            class_nodes.add(o)  # type: ignore[arg-type]
+            class_nodes.add(claim_o)  # type: ignore[arg-type]
     nodes = _node_rows(graph, individuals, mapper)
     for cls in sorted(class_nodes):
         nodes.append(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from tpbc_kg.names import NameTable
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.query import QueryResult, canned_query, execute, label_of
 from tpbc_kg.store import QueryStore
@@ -51,7 +52,7 @@ def _svg(figure) -> str:
     return out.getvalue()
 
 
-def _text(names: Graph, node: Node | None) -> str:
+def _text(names: NameTable | Graph, node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, Literal):
@@ -186,7 +187,7 @@ def pathway(store: QueryStore, name: str) -> Picture:
     plt = _pyplot()
     names = store.names()
     result = _answer(store, "pathway-members", pathway=name)
-    steps: dict[Node, float] = {}
+    steps: dict[Node | None, float] = {}
     edges, rows = [], []
     title = name
     for row in result.rows:
@@ -203,7 +204,7 @@ def pathway(store: QueryStore, name: str) -> Picture:
     crosstalk = _answer(store, "er-her2-crosstalk")
     cross_rows = [dict(zip(crosstalk.vars, r, strict=True)) for r in crosstalk.rows]
     positions = _layout(steps)
-    cross_nodes: set[Node] = set()
+    cross_nodes: set[Node | None] = set()
     cross_edges = []
     for record in cross_rows:
         cross_nodes |= {record["source"], record["target"]}
@@ -230,9 +231,9 @@ def pathway(store: QueryStore, name: str) -> Picture:
     return Picture(title, _svg(figure), ["step", "member", "relation", "partner", "references"], rows)
 
 
-def _layout(steps: dict[Node, float]) -> dict[Node, tuple[float, float]]:
+def _layout(steps: dict[Node | None, float]) -> dict[Node | None, tuple[float, float]]:
     """Stepped members in one column top-down by step; unstepped ones beside, in label order."""
-    positions: dict[Node, tuple[float, float]] = {}
+    positions: dict[Node | None, tuple[float, float]] = {}
     stepped = sorted((n for n, s in steps.items() if s), key=lambda n: (steps[n], str(n)))
     for i, node in enumerate(stepped):
         positions[node] = (0.0, -float(i))
@@ -242,7 +243,7 @@ def _layout(steps: dict[Node, float]) -> dict[Node, tuple[float, float]]:
     return positions
 
 
-def _circle(nodes: list[Node]) -> dict[Node, tuple[float, float]]:
+def _circle(nodes: list[Node | None]) -> dict[Node | None, tuple[float, float]]:
     """Nodes on an ellipse in label order: a network without a signal order (the crosstalk)."""
     import math
 
@@ -253,7 +254,7 @@ def _circle(nodes: list[Node]) -> dict[Node, tuple[float, float]]:
     }
 
 
-def _draw_graph(axis, positions, edges, names: Graph) -> None:
+def _draw_graph(axis, positions, edges, names: NameTable | Graph) -> None:
     for source, relation, target in edges:
         if source not in positions or target not in positions:
             continue
@@ -314,11 +315,11 @@ def resistance(store: QueryStore, drug: str) -> Picture:
     figure, axis = plt.subplots(figsize=(12, height))
     y = 0.0
     box = {"boxstyle": "round,pad=0.3", "edgecolor": "#555555"}
-    for mechanism, via, overcome in chains:
+    for mechanism_text, via_text, overcome in chains:
         span = max(len(overcome), 1)
         middle = y - (span - 1) / 2
-        axis.text(0.5, middle, mechanism, ha="right", va="center", bbox={**box, "facecolor": "#fdecea"})
-        axis.text(1, middle, via, ha="center", va="center", bbox={**box, "facecolor": "#eeeeee"})
+        axis.text(0.5, middle, mechanism_text, ha="right", va="center", bbox={**box, "facecolor": "#fdecea"})
+        axis.text(1, middle, via_text, ha="center", va="center", bbox={**box, "facecolor": "#eeeeee"})
         axis.annotate(
             "", xy=(0.8, middle), xytext=(0.55, middle), arrowprops={"arrowstyle": "-|>", "color": "#c62828"}
         )

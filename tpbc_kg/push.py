@@ -88,7 +88,7 @@ def send(
         headers["Content-Type"] = content_type
     request = urllib.request.Request(graph_url(target.url, graph), data=body, method=method, headers=headers)
     if body and target.user is not None and target.auth == "digest":
-        _digest_preflight(target, request)
+        _digest_preflight(target, target.user, request)
     try:
         with target.opener().open(request, timeout=target.timeout) as response:
             return int(response.status)
@@ -112,7 +112,7 @@ def send(
         ) from None
 
 
-def _digest_preflight(target: Target, request: urllib.request.Request) -> None:
+def _digest_preflight(target: Target, user: str, request: urllib.request.Request) -> None:
     """Digest credentials answer a challenge, which a store sends in a 401. Ask for it with a small GET
     first, so that the large body is sent once, with its Authorization header: a store may close the
     connection on a 401 before reading the body (Virtuoso), which breaks the usual send-then-retry."""
@@ -129,7 +129,7 @@ def _digest_preflight(target: Target, request: urllib.request.Request) -> None:
     if scheme.lower() != "digest":
         return
     manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    manager.add_password(None, target.url, target.user, target.password or "")
+    manager.add_password(None, target.url, user, target.password or "")
     handler = urllib.request.HTTPDigestAuthHandler(manager)
     values = urllib.request.parse_keqv_list(urllib.request.parse_http_list(parameters))
     authorization = handler.get_authorization(request, values)

@@ -441,7 +441,7 @@ def planner_bound(text: str, bindings: Mapping[str, Node]) -> tuple[str, dict[st
     from tpbc_kg.terms import to_oxigraph
 
     written = {name: node for name, node in bindings.items() if not isinstance(node, BNode)}
-    left = {name: node for name, node in bindings.items() if isinstance(node, BNode)}
+    left: dict[str, Node] = {name: node for name, node in bindings.items() if isinstance(node, BNode)}
     if not written:
         return text, left
     top, slots = _pattern_slots(text)

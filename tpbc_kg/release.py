@@ -27,9 +27,10 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
@@ -203,7 +204,7 @@ def jsonld(graph: Graph) -> str:
     document = json.loads(EXPORTERS["json-ld"].serialize(graph))
     context = document.pop("@context", None) if isinstance(document, dict) else None
     document = _sorted_sets(document)
-    if context is not None:
+    if context is not None and isinstance(document, dict):
         document["@context"] = context
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -293,7 +294,7 @@ def void_description(release: Release, sizes: dict[str, int]) -> Graph:
     add((dataset, DCTERMS.conformsTo, URIRef("https://w3id.org/tpbc-kg/ontology")))
     add((dataset, VOID.vocabulary, URIRef(str(TPBC._NS))))
     add((dataset, VOID.uriSpace, Literal(str(KG))))
-    for source in sorted(release.asserted.subjects(RDF.type, TPBC.SourceDocument)):
+    for source in sorted(cast("Iterator[URIRef]", release.asserted.subjects(RDF.type, TPBC.SourceDocument))):
         add((dataset, DCTERMS.source, source))
         add((source, RDFS.label, Literal(label(release.asserted, source), lang="en")))
         doi = release.asserted.value(source, TPBC.doi)

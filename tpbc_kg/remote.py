@@ -232,7 +232,8 @@ class RemoteStore:
                 graph.add(triple)
             level = set(found.subjects()) - reached
             reached |= level
-        frontier, seen = reached, set()
+        frontier = reached
+        seen: set[Node] = set()
         for _ in range(2):
             found = self._triples(frontier - seen, incoming=False)
             seen |= frontier

@@ -22,14 +22,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from tpbc_kg.shacl_sparql import SplitShapes, target_nodes
-from tpbc_kg.terms import to_rdflib
+from tpbc_kg.shacl_sparql import SplitShapes, bound_term, target_nodes
+from tpbc_kg.terms import solutions, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
@@ -37,11 +38,39 @@ SUBCLASS = f"<{RDFS.subClassOf}>"
 # Datatypes whose lexical forms SPARQL casts check (an ill-typed "abc"^^xsd:integer fails the cast).
 CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime, XSD.date}
 HANDLED = {
-    SH["class"], SH.datatype, SH.minCount, SH.maxCount, SH["in"], SH.pattern, SH.flags, SH.hasValue,
-    SH.nodeKind, SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive, SH.uniqueLang,
-    SH["or"], SH["not"], SH.property, SH.path, SH.message, SH.severity, SH.targetClass, SH.targetNode,
-    SH.targetSubjectsOf, SH.targetObjectsOf, SH.target, SH.sparql, SH.prefixes, SH.name, SH.description,
-    SH.deactivated, SH.order, SH.group, SH.declare,
+    SH["class"],
+    SH.datatype,
+    SH.minCount,
+    SH.maxCount,
+    SH["in"],
+    SH.pattern,
+    SH.flags,
+    SH.hasValue,
+    SH.nodeKind,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minExclusive,
+    SH.maxExclusive,
+    SH.uniqueLang,
+    SH["or"],
+    SH["not"],
+    SH.property,
+    SH.path,
+    SH.message,
+    SH.severity,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.target,
+    SH.sparql,
+    SH.prefixes,
+    SH.name,
+    SH.description,
+    SH.deactivated,
+    SH.order,
+    SH.group,
+    SH.declare,
 }
 COMPONENT = {
     SH["class"]: SH.ClassConstraintComponent,
@@ -61,7 +90,7 @@ COMPONENT = {
     SH["not"]: SH.NotConstraintComponent,
 }
 _RANGE = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
-_NODE_KIND = {
+_NODE_KIND: dict[Node, str] = {
     SH.IRI: "isIRI(?value)",
     SH.Literal: "isLiteral(?value)",
     SH.BlankNode: "isBlank(?value)",
@@ -73,6 +102,11 @@ _NODE_KIND = {
 
 class Untranslatable(ValueError):
     """A shape feature this module does not turn into SPARQL (the caller then uses pyshacl)."""
+
+
+def _integer(node: Node) -> int:
+    """int() of a count parameter: a literal, which rdflib types as Node when read from the graph."""
+    return int(cast(Literal, node))
 
 
 def _n3(node: Node) -> str:
@@ -150,7 +184,7 @@ def subclasses(store: ox.Store, cls: Node) -> frozenset[Node]:
     key = (id(store), cls)
     if key not in _SUBCLASSES:
         query = f"SELECT DISTINCT ?c WHERE {{ ?c {SUBCLASS}* {_n3(cls)} }}"
-        _SUBCLASSES[key] = frozenset({cls} | {to_rdflib(s["c"]) for s in store.query(query)})  # type: ignore[arg-type]
+        _SUBCLASSES[key] = frozenset({cls} | {bound_term(s["c"]) for s in solutions(store.query(query))})
     return _SUBCLASSES[key]
 
 
@@ -172,12 +206,16 @@ def _value_checks(
     head = "SELECT DISTINCT ?this ?value WHERE {"
     for cls in shapes.objects(shape, SH["class"]):
         listed = " ".join(_n3(c) for c in sorted(subclasses(store, cls), key=str))
-        yield COMPONENT[SH["class"]], (
-            f"{head} {focus} {values} FILTER NOT EXISTS {{ VALUES ?type {{ {listed} }} ?value a ?type }} }}"
+        yield (
+            COMPONENT[SH["class"]],
+            (
+                f"{head} {focus} {values} "
+                f"FILTER NOT EXISTS {{ VALUES ?type {{ {listed} }} ?value a ?type }} }}"
+            ),
         )
     for datatype in shapes.objects(shape, SH.datatype):
         if datatype == XSD.string:
-            ok = "(isLiteral(?value) && DATATYPE(?value) = xsd:string && LANG(?value) = \"\")"
+            ok = '(isLiteral(?value) && DATATYPE(?value) = xsd:string && LANG(?value) = "")'
         else:
             ok = f"(isLiteral(?value) && DATATYPE(?value) = {_n3(datatype)})"
         if datatype in CASTABLE:
@@ -185,15 +223,16 @@ def _value_checks(
             ok += f" && COALESCE(sameTerm({cast}, ?value) || {cast} = ?value, false)"
         query = f"{head} {focus} {values} FILTER(!({ok})) }}"
         yield COMPONENT[SH.datatype], "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + query
-    for listed in shapes.objects(shape, SH["in"]):
-        members = list(Collection(shapes, listed))
+    for in_list in shapes.objects(shape, SH["in"]):
+        members = list(Collection(shapes, in_list))
         same = " || ".join(f"sameTerm(?value, {_n3(m)})" for m in members) or "false"
         yield COMPONENT[SH["in"]], f"{head} {focus} {values} FILTER(!({same})) }}"
     for pattern in shapes.objects(shape, SH.pattern):
         flags = shapes.value(shape, SH.flags)
         arguments = json.dumps(str(pattern)) + (f", {json.dumps(str(flags))}" if flags else "")
-        yield COMPONENT[SH.pattern], (
-            f"{head} {focus} {values} FILTER(isBlank(?value) || !REGEX(STR(?value), {arguments})) }}"
+        yield (
+            COMPONENT[SH.pattern],
+            (f"{head} {focus} {values} FILTER(isBlank(?value) || !REGEX(STR(?value), {arguments})) }}"),
         )
     for kind in shapes.objects(shape, SH.nodeKind):
         if kind not in _NODE_KIND:
@@ -201,14 +240,15 @@ def _value_checks(
         yield COMPONENT[SH.nodeKind], f"{head} {focus} {values} FILTER(!({_NODE_KIND[kind]})) }}"
     for key, operator in _RANGE.items():
         for bound in shapes.objects(shape, key):
-            yield COMPONENT[key], (
-                f"{head} {focus} {values} FILTER(!COALESCE(?value {operator} {_n3(bound)}, false)) }}"
+            yield (
+                COMPONENT[key],
+                (f"{head} {focus} {values} FILTER(!COALESCE(?value {operator} {_n3(bound)}, false)) }}"),
             )
 
 
 def _count_checks(shapes: Graph, shape: Node, focus: str, path: str) -> Iterator[tuple[URIRef, str]]:
     for minimum in shapes.objects(shape, SH.minCount):
-        n = int(minimum)
+        n = _integer(minimum)
         if n == 1:
             query = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?value }} }}"
         else:
@@ -219,18 +259,25 @@ def _count_checks(shapes: Graph, shape: Node, focus: str, path: str) -> Iterator
         if n > 0:
             yield COMPONENT[SH.minCount], query
     for maximum in shapes.objects(shape, SH.maxCount):
-        yield COMPONENT[SH.maxCount], (
-            f"SELECT ?this WHERE {{ {focus} ?this {path} ?value }} "
-            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(maximum)})"
+        yield (
+            COMPONENT[SH.maxCount],
+            (
+                f"SELECT ?this WHERE {{ {focus} ?this {path} ?value }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {_integer(maximum)})"
+            ),
         )
     for value in shapes.objects(shape, SH.hasValue):
-        yield COMPONENT[SH.hasValue], (
-            f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} {_n3(value)} }} }}"
+        yield (
+            COMPONENT[SH.hasValue],
+            (f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} {_n3(value)} }} }}"),
         )
     if shapes.value(shape, SH.uniqueLang) == Literal(True):
-        yield COMPONENT[SH.uniqueLang], (
-            f"SELECT DISTINCT ?this WHERE {{ {focus} ?this {path} ?a , ?b . "
-            "FILTER(!sameTerm(?a, ?b) && LANG(?a) != \"\" && LCASE(LANG(?a)) = LCASE(LANG(?b))) }"
+        yield (
+            COMPONENT[SH.uniqueLang],
+            (
+                f"SELECT DISTINCT ?this WHERE {{ {focus} ?this {path} ?a , ?b . "
+                'FILTER(!sameTerm(?a, ?b) && LANG(?a) != "" && LCASE(LANG(?a)) = LCASE(LANG(?b))) }'
+            ),
         )
 
 
@@ -246,13 +293,13 @@ def conforms_expression(shapes: Graph, shape: Node) -> str:
         if p in (SH.path, RDF.type, RDFS.comment, RDFS.label, SH.message, SH.name, SH.description):
             continue
         if p == SH.minCount:
-            n = int(o)
+            n = _integer(o)
             if n == 1:
                 parts.append(f"EXISTS {{ ?this {path} ?v }}")
             elif n > 1:
                 raise Untranslatable(f"{shape}: nested sh:minCount {n}")
         elif p == SH.maxCount:
-            if int(o) != 1:
+            if _integer(o) != 1:
                 raise Untranslatable(f"{shape}: nested sh:maxCount {o}")
             parts.append(f"NOT EXISTS {{ ?this {path} ?v1 , ?v2 FILTER(!sameTerm(?v1, ?v2)) }}")
         elif p == SH.hasValue:
@@ -267,17 +314,14 @@ def _node_checks(shapes: Graph, shape: Node, focus: str) -> Iterator[tuple[URIRe
         alternatives = " || ".join(conforms_expression(shapes, m) for m in Collection(shapes, members))
         yield COMPONENT[SH["or"]], f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER(!({alternatives})) }}"
     for negated in shapes.objects(shape, SH["not"]):
-        yield COMPONENT[SH["not"]], (
-            f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER({conforms_expression(shapes, negated)}) }}"
+        yield (
+            COMPONENT[SH["not"]],
+            (f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER({conforms_expression(shapes, negated)}) }}"),
         )
 
 
 def _unknown_parameters(shapes: Graph, shape: Node) -> list[Node]:
-    return [
-        p
-        for p in set(shapes.predicates(shape))
-        if str(p).startswith(str(SH)) and p not in HANDLED
-    ]
+    return [p for p in set(shapes.predicates(shape)) if str(p).startswith(str(SH)) and p not in HANDLED]
 
 
 def checks(shapes: Graph, split: SplitShapes, store: ox.Store) -> list[Check]:
@@ -352,11 +396,11 @@ def run(store: ox.Store, shapes: Graph, split: SplitShapes, report: Graph) -> in
 
 
 def _violations(store: ox.Store, check: Check) -> Iterable[tuple[Node, Node | None]]:
-    solutions = store.query(check.query)
-    names = {v.value for v in solutions.variables}
-    for solution in solutions:
+    answer = solutions(store.query(check.query))
+    names = {v.value for v in answer.variables}
+    for solution in answer:
         value = to_rdflib(solution["value"]) if "value" in names and solution["value"] is not None else None
-        yield to_rdflib(solution["this"]), value  # type: ignore[misc]
+        yield bound_term(solution["this"]), value
 
 
 def _add(report: Graph, shapes: Graph, check: Check, focus: Node, value: Node | None) -> None:

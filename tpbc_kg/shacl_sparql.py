@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from tpbc_kg.store import to_oxigraph, to_rdflib
+from tpbc_kg.terms import OxTerm, solutions, to_oxigraph, to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 _TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -28,16 +29,16 @@ _TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 @dataclass(frozen=True)
 class SparqlConstraint:
-    shape: URIRef
+    shape: Node
     constraint: Node
     query: str
     messages: tuple[Literal, ...]
-    severity: URIRef
+    severity: Node
 
 
 @dataclass(frozen=True)
 class SparqlTarget:
-    shape: URIRef
+    shape: Node
     query: str
 
 
@@ -79,18 +80,21 @@ def split(shapes: Graph) -> SplitShapes:
         if shapes.value(constraint, SH.deactivated) == Literal(True):
             continue
         severity = shapes.value(constraint, SH.severity) or shapes.value(shape, SH.severity) or SH.Violation
-        messages = tuple(shapes.objects(constraint, SH.message)) or tuple(shapes.objects(shape, SH.message))
+        messages = cast(
+            tuple[Literal, ...],
+            tuple(shapes.objects(constraint, SH.message)) or tuple(shapes.objects(shape, SH.message)),
+        )
         select = str(shapes.value(constraint, SH.select))
         constraints.append(
             SparqlConstraint(
                 shape, constraint, _with_prefixes(shapes, constraint, select), messages, severity
             )
-        )  # type: ignore[arg-type]
+        )
     targets = []
     for shape, target in shapes.subject_objects(SH.target):
         if target in sparql_targets:
             select = str(shapes.value(target, SH.select))
-            targets.append(SparqlTarget(shape, _with_prefixes(shapes, target, select)))  # type: ignore[arg-type]
+            targets.append(SparqlTarget(shape, _with_prefixes(shapes, target, select)))
     for triple in shapes:
         _, predicate, obj = triple
         if predicate == SH.sparql or (predicate == SH.target and obj in sparql_targets):
@@ -103,8 +107,24 @@ def _ox(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return to_oxigraph(node)
 
 
+def ox_named_node(node: Node) -> ox.NamedNode:
+    """The Oxigraph term for a property IRI (a predicate position takes only a named node)."""
+    term = to_oxigraph(node)
+    if not isinstance(term, ox.NamedNode):
+        raise TypeError(f"not a property IRI: {node!r}")
+    return term
+
+
+def bound_term(term: OxTerm | None) -> Node:
+    """The rdflib term of a bound variable or a quad position (never None there)."""
+    node = to_rdflib(term)
+    if node is None:
+        raise TypeError("expected a bound term")
+    return node
+
+
 def target_nodes(
-    store: ox.Store, shapes: Graph, shape: URIRef, sparql_targets: Iterable[SparqlTarget]
+    store: ox.Store, shapes: Graph, shape: Node, sparql_targets: Iterable[SparqlTarget]
 ) -> set[Node]:
     """The focus nodes a shape targets in the store (class, subjects-of, objects-of, node, SPARQL)."""
     nodes: set[Node] = set()
@@ -113,23 +133,25 @@ def target_nodes(
             "SELECT DISTINCT ?this ?c WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
         )
         nodes |= {
-            to_rdflib(s["this"]) for s in store.query(query, substitutions={ox.Variable("c"): _ox(cls)})
+            bound_term(s["this"])
+            for s in solutions(store.query(query, substitutions={ox.Variable("c"): _ox(cls)}))
         }
     if (shape, RDF.type, RDFS.Class) in shapes:
         query = (
             "SELECT DISTINCT ?this ?c WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }"
         )
         nodes |= {
-            to_rdflib(s["this"]) for s in store.query(query, substitutions={ox.Variable("c"): _ox(shape)})
+            bound_term(s["this"])
+            for s in solutions(store.query(query, substitutions={ox.Variable("c"): _ox(shape)}))
         }
     for prop in shapes.objects(shape, SH.targetSubjectsOf):
-        nodes |= {to_rdflib(q.subject) for q in store.quads_for_pattern(None, _ox(prop), None)}
+        nodes |= {bound_term(q.subject) for q in store.quads_for_pattern(None, ox_named_node(prop), None)}
     for prop in shapes.objects(shape, SH.targetObjectsOf):
-        nodes |= {to_rdflib(q.object) for q in store.quads_for_pattern(None, _ox(prop), None)}
+        nodes |= {bound_term(q.object) for q in store.quads_for_pattern(None, ox_named_node(prop), None)}
     nodes |= set(shapes.objects(shape, SH.targetNode))
     for target in sparql_targets:
         if target.shape == shape:
-            nodes |= {to_rdflib(s["this"]) for s in store.query(target.query)}
+            nodes |= {bound_term(s["this"]) for s in solutions(store.query(target.query))}
     return nodes
 
 
@@ -195,24 +217,26 @@ def _solutions(
     which ours do (the fixtures and the whole-graph comparison with pyshacl check it). Blank nodes cannot
     be listed in VALUES and are substituted one by one, as is a query that does not project $this."""
     named = sorted((n for n in nodes if not isinstance(n, BNode)), key=str)
-    one_by_one = sorted((n for n in nodes if isinstance(n, BNode)), key=str)
+    one_by_one: list[Node] = sorted((n for n in nodes if isinstance(n, BNode)), key=str)
     match = _WHERE.search(constraint.query)
     if match is None:
         one_by_one, named = sorted(nodes, key=str), []
     for start in range(0, len(named), _BATCH):
+        assert match is not None  # named is emptied above when there is no WHERE group
         chunk = named[start : start + _BATCH]
         values = " ".join(node.n3() for node in chunk)
         text = (
             f"{constraint.query[: match.end()]} VALUES ?this {{ {values} }} {constraint.query[match.end() :]}"
         )
-        solutions = store.query(text)
-        if "this" not in {v.value for v in solutions.variables}:
+        answer = solutions(store.query(text))
+        if "this" not in {v.value for v in answer.variables}:
             one_by_one.extend(chunk)
             continue
-        for solution in solutions:
-            yield to_rdflib(solution["this"]), solution
+        for solution in answer:
+            yield bound_term(solution["this"]), solution
     for node in one_by_one:
-        for solution in store.query(constraint.query, substitutions={ox.Variable("this"): _ox(node)}):
+        query = store.query(constraint.query, substitutions={ox.Variable("this"): _ox(node)})
+        for solution in solutions(query):
             yield node, solution
 
 
@@ -229,6 +253,6 @@ def _add_result(
     for name, predicate in (("path", SH.resultPath), ("value", SH.value)):
         bound = solution[name]  # None when the query does not bind (or project) it
         if bound is not None:
-            report.add((result, predicate, to_rdflib(bound)))
+            report.add((result, predicate, bound_term(bound)))
     for template in constraint.messages:
         report.add((result, SH.resultMessage, _message(template, solution, node, shapes)))

@@ -21,12 +21,12 @@ import pyshacl
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from tpbc_kg import entry_checks, shacl_core, shacl_sparql
+from tpbc_kg import entry_checks, shacl_core, shacl_sparql, terms
 from tpbc_kg.api import bundled_graph
 from tpbc_kg.load import InputError, bind_prefixes, guess_format, parse_into
 from tpbc_kg.paths import shapes_dir
 from tpbc_kg.progress import progress
-from tpbc_kg.store import MemoryStore, OxigraphStore, to_oxigraph, to_rdflib, to_store
+from tpbc_kg.store import MemoryStore, OxigraphStore, to_oxigraph, to_store
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CHECKS_NS = Namespace("https://w3id.org/tpbc-kg/checks#")
@@ -125,11 +125,12 @@ def remembered_sparql_translations() -> Iterator[None]:
             text = translated[key]
         return original(self, text, bindings, namespaces, base, debug)
 
-    processor.SPARQLProcessor.query = query
+    # A monkeypatch of rdflib's method, which mypy does not model: the replacement forwards every argument.
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
-        processor.SPARQLProcessor.query = original
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
 def _pyshacl(data: Graph, shapes: Graph, focus: Sequence[URIRef] | None) -> Graph:
@@ -213,11 +214,12 @@ def validate_store(store: OxigraphStore, module_files: Iterable[Path] = ()) -> V
     reading it into rdflib; only the labels of the nodes with results are read, for the report."""
     report = oxigraph_report(store.store)
     labels = bind_prefixes(Graph())
-    label = to_oxigraph(RDFS.label)
+    label = shacl_sparql.ox_named_node(RDFS.label)
     for focus in set(report.objects(None, SH.focusNode)):
         if isinstance(focus, URIRef):
-            for quad in store.store.quads_for_pattern(to_oxigraph(focus), label, None, ox.DefaultGraph()):
-                labels.add((focus, RDFS.label, to_rdflib(quad.object)))
+            subject = shacl_sparql.ox_named_node(focus)
+            for quad in store.store.quads_for_pattern(subject, label, None, ox.DefaultGraph()):
+                labels.add((focus, RDFS.label, shacl_sparql.bound_term(quad.object)))
     return ValidationReport(_results(report, labels, SourceLocator.of(module_files)), report)
 
 
@@ -539,15 +541,14 @@ class StoreLookup:
         if isinstance(pattern[0], Literal) or isinstance(pattern[1], Literal | BNode):
             return  # no triple has a literal subject (rdflib answers such patterns with nothing too)
         s, p, o = (to_oxigraph(t) if t is not None else None for t in pattern)
+        # Literal subjects and literal or blank predicates returned above.
+        assert not isinstance(s, ox.Literal) and not isinstance(p, ox.Literal | ox.BlankNode)
         for quad in self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()):
-            yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)  # type: ignore[misc]
+            yield terms.to_rdflib_triple(quad.triple)
 
     @cached_property
     def _schema(self) -> list[Triple]:
-        return [
-            (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))  # type: ignore[misc]
-            for t in self.store.query(_SCHEMA_QUERY)
-        ]
+        return [terms.to_rdflib_triple(t) for t in terms.triples(self.store.query(_SCHEMA_QUERY))]
 
     def schema(self) -> list[Triple]:
         return self._schema
@@ -557,18 +558,18 @@ class StoreLookup:
             return []
         # LCASE narrows the scan; casefold (what the rdflib lookup uses) decides.
         listed = ", ".join(json.dumps(key.lower()) for key in sorted(keys))
-        found = []
-        for row in self.store.query(_SAME_LABEL_QUERY % listed):
-            label = to_rdflib(row["label"])
+        found: list[tuple[Node, Node]] = []
+        for row in terms.solutions(self.store.query(_SAME_LABEL_QUERY % listed)):
+            label = shacl_sparql.bound_term(row["label"])
             if str(label).casefold() in keys:
-                found.append((to_rdflib(row["node"]), label))
-        return found  # type: ignore[return-value]
+                found.append((shacl_sparql.bound_term(row["node"]), label))
+        return found
 
     def same_value(self, predicate: Node, value: Literal) -> list[Node]:
         quads = self.store.quads_for_pattern(
-            None, to_oxigraph(predicate), to_oxigraph(value), ox.DefaultGraph()
+            None, shacl_sparql.ox_named_node(predicate), to_oxigraph(value), ox.DefaultGraph()
         )
-        return [node for node in (to_rdflib(q.subject) for q in quads) if _is_curated(node)]  # type: ignore[misc]
+        return [node for node in (shacl_sparql.bound_term(q.subject) for q in quads) if _is_curated(node)]
 
 
 _STORE_LOOKUPS: dict[int, StoreLookup] = {}
@@ -610,6 +611,7 @@ def neighbourhood(base: Graph | OxigraphStore | MemoryStore, entry: Graph, focus
     for triple in entry:
         context.add(triple)
     focus = set(focus)
+    node: Node  # a focus node, then the nodes around them
     first_ring: set[Node] = set()
     for node in focus:
         for triple in triples((node, None, None)):

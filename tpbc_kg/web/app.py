@@ -262,7 +262,7 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
                 + "\n",
                 406,
             )
-        request_body = {
+        request_body: dict[str, Any] = {
             "query": text,
             "select_format": select_format or "json",
             "graph_format": graph_format or "turtle",
@@ -399,15 +399,15 @@ def create_app(site: Site, settings: Settings | None = None, location: Path | No
             )
         except (UnknownEntity, ResolutionError) as error:
             close = getattr(error, "suggestions", None) or []
-            candidates = await run_in_threadpool(site.named, close)
-            candidates += [c for c in await run_in_threadpool(site.suggest, text) if c not in candidates]
+            named = await run_in_threadpool(site.named, close)
+            named += [c for c in await run_in_threadpool(site.suggest, text) if c not in named]
             return page(
                 "search.html",
                 404,
                 title="Search",
                 search_text=text,
-                message=f"nothing is called {text!r}" + ("; did you mean:" if candidates else ""),
-                candidates=candidates,
+                message=f"nothing is called {text!r}" + ("; did you mean:" if named else ""),
+                candidates=named,
             )
         href = local_path(str(node))
         if href is None:

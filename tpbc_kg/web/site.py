@@ -14,7 +14,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
@@ -23,6 +23,7 @@ from rdflib.term import BNode, Node
 
 from tpbc_kg import show
 from tpbc_kg.kb import KnowledgeBase
+from tpbc_kg.names import NameTable
 from tpbc_kg.namespace import TPBC
 from tpbc_kg.query import (
     QueryFile,
@@ -33,7 +34,7 @@ from tpbc_kg.query import (
     label_of,
     normalise_rows,
 )
-from tpbc_kg.resolve import AmbiguousEntity, UnknownEntity
+from tpbc_kg.resolve import AmbiguousEntity, NameIndex, UnknownEntity
 
 ID_SPACE = "https://w3id.org/tpbc-kg/id/"
 ONTOLOGY_SPACE = "https://w3id.org/tpbc-kg/ontology#"
@@ -122,11 +123,11 @@ class Site:
         self._answers_lock = threading.Lock()
 
     @cached_property
-    def names(self) -> Graph:
+    def names(self) -> NameTable:
         return self.store.names()
 
     @cached_property
-    def index(self) -> Any:
+    def index(self) -> NameIndex:
         return self.names.index
 
     @cached_property
@@ -155,7 +156,7 @@ class Site:
         key = " ".join(text.split()).casefold()
         if not key:
             return []
-        found: list[tuple[int, str, str]] = []
+        found: list[tuple[int, int, str, str]] = []
         for name_key, display in self.index.display.items():
             position = name_key.find(key)
             if position < 0:
@@ -409,7 +410,7 @@ class Site:
         from tpbc_kg.load import prefix_map
 
         prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else prefix_map()
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+        return cast(bytes, ox.serialize(triples, format=fmt, prefixes=prefixes))
 
 
 class _Row:
