@@ -38,6 +38,10 @@ CASES: list[tuple[str, dict[str, str]]] = [
     (q.name, {}) for q in canned_queries() if not any(p.required for p in q.parameters)
 ] + [
     ("best-arms-by-endpoint", {"endpoint": "median PFS"}),
+    ("claims-by-evidence-level", {"level": "A"}),
+    ("claims-by-evidence-level", {"level": "A", "direction": "does not support"}),
+    ("clinical-results", {"entity": "CLEOPATRA"}),
+    ("clinical-results", {"entity": "CLEOPATRA", "aspect": "cardiac safety"}),
     ("best-arms-by-endpoint", {"endpoint": "median PFS", "setting": "metastatic first line"}),
     ("drug-targets", {"drug": "lapatinib"}),
     ("drug-toxicities", {"drug": "trastuzumab"}),
