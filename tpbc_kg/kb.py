@@ -70,7 +70,9 @@ class KnowledgeBase:
         self.prefixes = prefix_map()
 
     def __len__(self) -> int:
-        return len(self._dataset_triples())
+        """Triples in the dataset, counted per named graph (asserted and inferred never overlap)."""
+        graphs = (_ASSERTED,) if self.asserted_only else (_ASSERTED, _INFERRED)
+        return sum(sum(1 for _ in self.store.quads_for_pattern(None, None, None, g)) for g in graphs)
 
     def __repr__(self) -> str:
         where = self.location or "memory"

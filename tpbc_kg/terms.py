@@ -84,14 +84,6 @@ def triples(answer: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> ox
     return answer
 
 
-def substitutions(bindings: Mapping[str, Node] | None) -> dict[ox.Variable, OxTerm] | None:
-    """Oxigraph's substitutions for SPARQL variable bindings (None when there are none)."""
-    converted: dict[ox.Variable, OxTerm] = {
-        ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
-    }
-    return converted or None
-
-
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
